@@ -1,0 +1,26 @@
+// Writes schema/support-sla.schema.json and the config reference section of README.md from the
+// zod schema, as built into dist/ (`npm run build` first; `npm run gen:config` does both).
+// test/config/drift.test.ts fails when the committed files differ from what this writes.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = new URL("../", import.meta.url);
+const built = new URL("dist/config/json-schema.js", root);
+if (!existsSync(built)) {
+  console.error(
+    `${fileURLToPath(built)} is missing: run \`npm run build\` first (or \`npm run gen:config\`)`,
+  );
+  process.exit(2);
+}
+const docs = await import(built.href);
+
+const schemaFile = fileURLToPath(new URL(docs.JSON_SCHEMA_PATH, root));
+mkdirSync(dirname(schemaFile), { recursive: true });
+writeFileSync(schemaFile, docs.configJsonSchemaText());
+
+const readmeFile = fileURLToPath(new URL(docs.README_PATH, root));
+const readme = existsSync(readmeFile) ? readFileSync(readmeFile, "utf8") : docs.README_PLACEHOLDER;
+writeFileSync(readmeFile, docs.spliceConfigReference(readme, docs.configReferenceMarkdown()));
+
+console.log(`wrote ${docs.JSON_SCHEMA_PATH} and the config reference in ${docs.README_PATH}`);

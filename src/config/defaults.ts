@@ -1,0 +1,154 @@
+import type { Weekday } from "../domain/calendar-types.js";
+import type { ClockKind } from "./policy.js";
+
+/** One priority as the validated config holds it, after merging over the built-in entry of its key. */
+export interface PriorityConfig {
+  label: string;
+  response: string;
+  clock: ClockKind;
+  types: string[] | null;
+  page: boolean;
+  color: string;
+  description: string;
+}
+
+/** One request type as the validated config holds it. */
+export interface TypeConfig {
+  label: string;
+  form: string | null;
+  color: string;
+  description: string;
+}
+
+export const DEFAULT_TIMEZONE = "Europe/Brussels";
+
+export const DEFAULT_WEEK: Partial<Record<Weekday, string[]>> = {
+  monday: ["09:00-17:00"],
+  tuesday: ["09:00-17:00"],
+  wednesday: ["09:00-17:00"],
+  thursday: ["09:00-17:00"],
+  friday: ["09:00-17:00"],
+};
+
+/*
+ * Colours: reds to orange for priorities (hotter = sooner), one distinct hue per type, GitHub's
+ * own "bug" red for problems. Descriptions name the scope from the support process, never the
+ * response time, so a config that changes `response` does not leave a stale description behind.
+ */
+export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
+  "production-down": {
+    label: "priority: production down",
+    response: "30m",
+    clock: "calendar",
+    types: ["problem"],
+    page: true,
+    color: "b60205",
+    description: "Production down or badly hampered for many end users; on-call is paged 24/7",
+  },
+  urgent: {
+    label: "priority: urgent",
+    response: "1h",
+    clock: "business",
+    types: null,
+    page: true,
+    color: "d93f0b",
+    description: "Blocking work or affecting end users",
+  },
+  normal: {
+    label: "priority: normal",
+    response: "next-business-day",
+    clock: "business",
+    types: null,
+    page: false,
+    color: "fbca04",
+    description: "Handled in the regular flow",
+  },
+};
+
+export const DEFAULT_TYPES: Record<string, TypeConfig> = {
+  "add-remove-user": {
+    label: "type: add/remove user",
+    form: "add-remove-user.yml",
+    color: "1d76db",
+    description: "Grant or revoke someone's access",
+  },
+  "change-request": {
+    label: "type: change request",
+    form: "change-request.yml",
+    color: "5319e7",
+    description: "Change to the customer's environment (configuration or technology)",
+  },
+  guidance: {
+    label: "type: guidance",
+    form: "guidance.yml",
+    color: "0e8a16",
+    description: "Questions, guidance and explanations (architecture, tools, ...)",
+  },
+  "on-call": {
+    label: "type: on-call",
+    form: "on-call.yml",
+    color: "c5def5",
+    description: "Messages received during on-call",
+  },
+  problem: {
+    label: "type: problem",
+    form: "problem.yml",
+    color: "d73a4a",
+    description: "Something is broken; troubleshooting needed",
+  },
+  other: {
+    label: "type: other",
+    form: "other.yml",
+    color: "ededed",
+    description: "Anything else",
+  },
+};
+
+/** Fields a new priority key gets when the config leaves them out (`label` and `response` aside). */
+export const NEW_PRIORITY_DEFAULTS = {
+  clock: "business",
+  types: null,
+  page: false,
+  color: "ededed",
+} as const satisfies Partial<PriorityConfig>;
+
+export const NEW_TYPE_COLOR = "ededed";
+
+export const DEFAULT_PRIORITY = "normal";
+export const DEFAULT_TYPE = "other";
+
+/** GitHub's `author_association` values, as webhook payloads spell them. */
+export const AUTHOR_ASSOCIATIONS = [
+  "OWNER",
+  "MEMBER",
+  "COLLABORATOR",
+  "CONTRIBUTOR",
+  "FIRST_TIME_CONTRIBUTOR",
+  "FIRST_TIMER",
+  "MANNEQUIN",
+  "NONE",
+] as const;
+
+export const DEFAULT_TEAM = {
+  associations: ["OWNER", "MEMBER", "COLLABORATOR"] as Array<(typeof AUTHOR_ASSOCIATIONS)[number]>,
+  users: [] as string[],
+  teams: [] as string[],
+  ignore: [] as string[],
+};
+
+/*
+ * Nobody is mentioned by default: a guessed handle such as "@acme/support" would ping a
+ * stranger's team or nobody at all. The breach label and comment still happen without it.
+ */
+export const DEFAULT_ESCALATION = {
+  warn_at: "80%",
+  mention: [] as string[],
+  phone: null as string | null,
+  chat: null as string | null,
+};
+
+export const DEFAULT_STATUS_LABELS = {
+  incomplete: "intake: incomplete",
+  at_risk: "sla: at risk",
+  breached: "sla: breached",
+};

@@ -1,0 +1,51 @@
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment), for typo hints. */
+export function editDistance(a: string, b: string): number {
+  const rows: number[][] = [];
+  for (let i = 0; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      if (i === 0) {
+        row.push(j);
+        continue;
+      }
+      const above = rows[i - 1] ?? [];
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min((above[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (above[j - 1] ?? 0) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, (rows[i - 2]?.[j - 2] ?? 0) + 1);
+      }
+      row.push(best);
+    }
+    rows.push(row);
+  }
+  return rows[a.length]?.[b.length] ?? 0;
+}
+
+/** Case, `_`, `-`, spaces and `/` are the usual ways one key gets written several ways. */
+const loose = (text: string): string => text.toLowerCase().replace(/[\s_\-/]/g, "");
+
+/**
+ * The candidate the user most likely meant, or undefined when none is close: same letters
+ * ignoring case and separators, or at most a couple of edits away (fewer for short words).
+ */
+export function closest(input: string, candidates: readonly string[]): string | undefined {
+  const exactish = candidates.find((c) => loose(c) === loose(input));
+  if (exactish !== undefined) return exactish;
+  const budget = Math.min(3, Math.max(1, Math.floor(input.length / 3)));
+  let best: string | undefined;
+  let bestDistance = budget + 1;
+  for (const candidate of candidates) {
+    const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** ` (did you mean X?)`, or nothing. */
+export function didYouMean(input: string, candidates: readonly string[]): string {
+  const match = closest(input, candidates);
+  return match === undefined || match === input ? "" : ` (did you mean ${match}?)`;
+}

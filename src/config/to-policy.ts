@@ -1,0 +1,86 @@
+import { type DayRange, WEEKDAYS, type Weekday } from "../domain/calendar-types.js";
+import { parseDuration } from "../domain/duration.js";
+import type { Policy, ResponseTarget } from "./policy.js";
+import type { SupportSlaConfig } from "./schema.js";
+import { parseTimeRange } from "./time-range.js";
+
+/** Intl's spelling of a zone when it only differs in case ("europe/brussels"); aliases stay as written. */
+function zoneSpelling(zone: string): string {
+  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+}
+
+function dayRanges(texts: readonly string[] | undefined): DayRange[] {
+  const ranges = (texts ?? []).map((text) => {
+    const parsed = parseTimeRange(text);
+    if (!parsed.ok) throw new Error(`toPolicy needs a validated config: ${parsed.message}`);
+    return { start: parsed.start, end: parsed.end };
+  });
+  return ranges.sort((a, b) => a.start - b.start);
+}
+
+function responseTarget(text: string): ResponseTarget {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) throw new Error(`toPolicy needs a validated config: ${parsed.message}`);
+  return parsed.target;
+}
+
+const withoutAt = (name: string): string => name.replace(/^@/, "");
+
+/** The policy domain code consumes, from a config that `configSchema` already validated. */
+export function toPolicy(config: SupportSlaConfig): Policy {
+  const week = Object.fromEntries(
+    WEEKDAYS.map((day) => [day, dayRanges(config.business_hours[day])]),
+  ) as Record<Weekday, DayRange[]>;
+  const calendar = config.holiday_calendar;
+  return {
+    calendar: {
+      timezone: zoneSpelling(config.timezone),
+      week,
+      holidays: [...new Set(config.holidays)].sort(),
+      holidayCalendar: calendar
+        ? {
+            country: calendar.country,
+            ...(calendar.state !== undefined && { state: calendar.state }),
+            ...(calendar.region !== undefined && { region: calendar.region }),
+          }
+        : undefined,
+    },
+    priorities: Object.entries(config.priorities).map(([key, p]) => ({
+      key,
+      label: p.label,
+      response: responseTarget(p.response),
+      clock: p.clock,
+      types: p.types === null ? null : [...p.types],
+      page: p.page,
+      color: p.color.toLowerCase(),
+      description: p.description,
+    })),
+    types: Object.entries(config.types).map(([key, t]) => ({
+      key,
+      label: t.label,
+      form: t.form,
+      color: t.color.toLowerCase(),
+      description: t.description,
+    })),
+    defaultPriority: config.default_priority,
+    defaultType: config.default_type,
+    team: {
+      associations: [...config.team.associations],
+      users: config.team.users.map(withoutAt),
+      teams: config.team.teams.map(withoutAt),
+      ignore: config.team.ignore.map(withoutAt),
+    },
+    escalation: {
+      warnAt: Number.parseInt(config.escalation.warn_at, 10) / 100,
+      mention: [...config.escalation.mention],
+      phone: config.escalation.phone,
+      chat: config.escalation.chat,
+    },
+    labels: {
+      incomplete: config.labels.incomplete,
+      atRisk: config.labels.at_risk,
+      breached: config.labels.breached,
+    },
+  };
+}

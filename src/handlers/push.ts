@@ -1,0 +1,72 @@
+import type { Context } from "probot";
+import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
+import type { AppDeps } from "./deps.js";
+
+export const CHECK_NAME = "support-sla config";
+const MAX_OUTPUT = 60_000;
+
+/** Paths a push touched, over all its commits. */
+function touchedPaths(payload: Context<"push">["payload"]): string[] {
+  const paths = new Set<string>();
+  for (const c of payload.commits ?? [])
+    for (const p of [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]) paths.add(p);
+  return [...paths];
+}
+
+export function touchesSupportSetup(paths: string[]): boolean {
+  return paths.some((p) => p === CONFIG_PATH || p.startsWith(`${FORMS_DIR}/`));
+}
+
+export function checkRunOutput(problems: string[]): { title: string; summary: string; text?: string } {
+  if (problems.length === 0) {
+    return {
+      title: "Config and issue forms are valid",
+      summary: "No problems found in `.github/support-sla.yml` and `.github/ISSUE_TEMPLATE/`.",
+    };
+  }
+  const list = problems.map((p) => `- \`${p.replace(/`/g, "'")}\``).join("\n");
+  const summary =
+    `${problems.length} problem(s) found. Until they are fixed the app keeps using this repo's last good policy ` +
+    "(or the default one). Check locally with `support-sla check-config .github/support-sla.yml --forms .github/ISSUE_TEMPLATE`.";
+  return {
+    title: `${problems.length} problem(s) in the support-sla setup`,
+    summary,
+    text: list.length > MAX_OUTPUT ? `${list.slice(0, MAX_OUTPUT)}\n- …` : list,
+  };
+}
+
+/**
+ * A push that changes the config or the issue forms gets a check run listing every problem, and
+ * on the default branch refreshes the cached setup (a broken config keeps the last good policy).
+ */
+export async function handlePush(context: Context<"push">, deps: AppDeps): Promise<void> {
+  const { payload } = context;
+  const owner = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
+  const repo = payload.repository.name;
+  if (payload.deleted || /^0+$/.test(payload.after)) {
+    context.log.debug("push deletes a ref: nothing to check");
+    return;
+  }
+  if (!touchesSupportSetup(touchedPaths(payload))) {
+    context.log.debug("push does not touch the support-sla config or issue forms");
+    return;
+  }
+  const snapshot = await readSetupSnapshot(context.octokit, { owner, repo }, payload.after);
+  await context.octokit.rest.checks.create({
+    owner,
+    repo,
+    name: CHECK_NAME,
+    head_sha: payload.after,
+    status: "completed",
+    conclusion: snapshot.problems.length === 0 ? "success" : "failure",
+    output: checkRunOutput(snapshot.problems),
+  });
+  const onDefaultBranch = payload.ref === `refs/heads/${payload.repository.default_branch}`;
+  if (!onDefaultBranch) return;
+  if (repo === ".github") deps.setups.invalidateOwner(owner);
+  deps.setups.remember(deps.setups.repoKey({ owner, repo }), snapshot);
+  context.log.info(
+    { repo: `${owner}/${repo}`, problems: snapshot.problems.length },
+    "support setup refreshed",
+  );
+}

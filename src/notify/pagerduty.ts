@@ -1,0 +1,154 @@
+import { redact } from "./redact.js";
+import { type DeliveryResult, type NotifyLogger, postJsonWithRetry, type RetryOptions } from "./retry.js";
+import { isHttpUrl } from "./url.js";
+
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
+
+export type PagerDutySeverity = "critical" | "error" | "warning" | "info";
+export type PagerDutyAction = "trigger" | "acknowledge" | "resolve";
+
+/** The issue an incident is about. */
+export interface PagerDutyIssue {
+  /** "owner/name" */
+  repo: string;
+  number: number;
+  /** The issue's html_url. */
+  url: string;
+  title?: string;
+  /**
+   * Which SLA cycle of the issue (e.g. after a reopen), when the caller counts them: each cycle
+   * gets its own incident. Omitted, one incident per issue.
+   */
+  cycle?: number;
+}
+
+/** Events API v2 body. */
+export interface PagerDutyEvent {
+  routing_key: string;
+  event_action: PagerDutyAction;
+  dedup_key: string;
+  payload?: {
+    summary: string;
+    source: string;
+    severity: PagerDutySeverity;
+    component?: string;
+    custom_details?: Record<string, unknown>;
+  };
+  links?: { href: string; text: string }[];
+}
+
+export interface PagerDutyNotifier {
+  trigger(
+    issue: PagerDutyIssue,
+    summary: string,
+    severity: PagerDutySeverity,
+    customDetails?: Record<string, unknown>,
+  ): Promise<DeliveryResult>;
+  acknowledge(issue: PagerDutyIssue): Promise<DeliveryResult>;
+  resolve(issue: PagerDutyIssue): Promise<DeliveryResult>;
+}
+
+export interface PagerDutyNotifierOptions {
+  routingKey: string;
+  eventsUrl?: string;
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+  log?: NotifyLogger;
+}
+
+export const PAGERDUTY_SOURCE = "support-sla";
+/** PagerDuty truncates nothing for us: a longer summary is a 400. */
+export const MAX_SUMMARY = 1_024;
+
+/**
+ * The same key for every event about one issue (and cycle), so a redelivered breach, a second
+ * replica or a restart never opens a second incident, and acknowledge/resolve find the first.
+ */
+export function dedupKey(issue: Pick<PagerDutyIssue, "repo" | "number" | "cycle">): string {
+  const base = `${PAGERDUTY_SOURCE}:${issue.repo}#${issue.number}`;
+  return issue.cycle === undefined ? base : `${base}:cycle-${issue.cycle}`;
+}
+
+/** The Events API v2 body for one action. Pure. */
+export function buildPagerDutyEvent(
+  routingKey: string,
+  action: PagerDutyAction,
+  issue: PagerDutyIssue,
+  trigger?: { summary: string; severity: PagerDutySeverity; customDetails?: Record<string, unknown> },
+): PagerDutyEvent {
+  const event: PagerDutyEvent = { routing_key: routingKey, event_action: action, dedup_key: dedupKey(issue) };
+  if (action !== "trigger" || !trigger) return event;
+  const ref = `${issue.repo}#${issue.number}`;
+  // An empty summary is rejected by PagerDuty; an incident with a plain title beats no page.
+  const summary = trigger.summary.trim() || `${ref} ${issue.title ?? ""}`.trim();
+  event.payload = {
+    summary: truncateSummary(summary),
+    source: PAGERDUTY_SOURCE,
+    severity: trigger.severity,
+    component: issue.repo,
+    ...(trigger.customDetails ? { custom_details: trigger.customDetails } : {}),
+  };
+  event.links = [{ href: issue.url, text: issue.title ? `${ref} ${issue.title}` : ref }];
+  return event;
+}
+
+/** Throws at start-up on a bad key or URL (without quoting them); the methods never throw. */
+export function createPagerDutyNotifier(options: PagerDutyNotifierOptions): PagerDutyNotifier {
+  const { routingKey } = options;
+  const eventsUrl = options.eventsUrl ?? PAGERDUTY_EVENTS_URL;
+  if (!routingKey.trim()) {
+    throw new Error(
+      "PAGERDUTY_ROUTING_KEY is empty: set it to the integration key of an Events API v2 integration, or unset it",
+    );
+  }
+  if (!isHttpUrl(eventsUrl)) {
+    throw new Error(
+      `PAGERDUTY_EVENTS_URL is not an http(s) URL: unset it to use ${PAGERDUTY_EVENTS_URL}, or point it at a stand-in`,
+    );
+  }
+  const send = (event: PagerDutyEvent): Promise<DeliveryResult> =>
+    postJsonWithRetry({
+      service: "pagerduty",
+      url: eventsUrl,
+      body: event,
+      secrets: [routingKey],
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
+  // Building the body cannot fail for well-typed input, but a caller's bad data must still
+  // come back as a result rather than an exception.
+  const guarded = (build: () => PagerDutyEvent): Promise<DeliveryResult> => {
+    let event: PagerDutyEvent;
+    try {
+      event = build();
+    } catch (err) {
+      options.log?.warn({ service: "pagerduty" }, "pagerduty event not sent: event could not be built");
+      return Promise.resolve({
+        ok: false,
+        attempts: 0,
+        error: redact(`pagerduty event could not be built: ${String(err)}`, [routingKey]),
+      });
+    }
+    return send(event);
+  };
+
+  return {
+    trigger: (issue, summary, severity, customDetails) =>
+      guarded(() =>
+        buildPagerDutyEvent(routingKey, "trigger", issue, {
+          summary,
+          severity,
+          ...(customDetails ? { customDetails } : {}),
+        }),
+      ),
+    acknowledge: (issue) => guarded(() => buildPagerDutyEvent(routingKey, "acknowledge", issue)),
+    resolve: (issue) => guarded(() => buildPagerDutyEvent(routingKey, "resolve", issue)),
+  };
+}
+
+function truncateSummary(summary: string): string {
+  if (summary.length <= MAX_SUMMARY) return summary;
+  // Never leave half a surrogate pair (an emoji in a title) before the ellipsis.
+  return `${summary.slice(0, MAX_SUMMARY - 1).replace(/[\uD800-\uDBFF]$/, "")}…`;
+}

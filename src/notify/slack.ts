@@ -1,0 +1,197 @@
+import { redact, urlSecrets } from "./redact.js";
+import { type DeliveryResult, type NotifyLogger, postJsonWithRetry, type RetryOptions } from "./retry.js";
+import { isHttpUrl } from "./url.js";
+
+/** The issue a notification is about. */
+export interface IssueRef {
+  /** "owner/name" */
+  repo: string;
+  number: number;
+  title: string;
+  /** The issue's html_url. */
+  url: string;
+}
+
+/**
+ * - `at-risk`: `warn_at` of the target has passed with no team reply.
+ * - `breached`: the deadline passed with no team reply.
+ * - `production-down`: a Production-down issue was opened; on-call is being paged.
+ * - `met`: a team reply landed on an issue this channel was already warned about.
+ */
+export type SlaNoticeKind = "at-risk" | "breached" | "production-down" | "met";
+
+export interface SlaNotice {
+  kind: SlaNoticeKind;
+  issue: IssueRef;
+  /** The type label as it appears on the issue, e.g. "type: problem". */
+  typeLabel: string;
+  /** The priority label as it appears on the issue, e.g. "priority: urgent". */
+  priorityLabel: string;
+  /** First-response deadline, epoch ms. */
+  deadline: number;
+  /** The repo's IANA time zone, in which the deadline is shown next to UTC. */
+  timezone: string;
+  /** Extra plain text, e.g. who is mentioned on the issue. Escaped, never parsed as markup. */
+  text?: string;
+}
+
+/** Slack incoming-webhook payload. */
+export interface SlackMessage {
+  text: string;
+  blocks?: SlackBlock[];
+}
+
+export type SlackBlock =
+  | { type: "section"; text?: SlackText; fields?: SlackText[] }
+  | { type: "context"; elements: SlackText[] };
+
+export interface SlackText {
+  type: "mrkdwn";
+  text: string;
+}
+
+export interface SlackNotifier {
+  notify(message: SlaNotice): Promise<DeliveryResult>;
+}
+
+export interface SlackNotifierOptions {
+  webhookUrl: string;
+  fetch?: typeof fetch;
+  retry?: RetryOptions;
+  log?: NotifyLogger;
+}
+
+/** Throws at start-up on a malformed URL (without quoting it); `notify` itself never throws. */
+export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifier {
+  const { webhookUrl } = options;
+  if (!isHttpUrl(webhookUrl)) {
+    throw new Error(
+      "SLACK_WEBHOOK_URL is not an http(s) URL: set it to the incoming-webhook URL Slack shows for the channel " +
+        "(https://hooks.slack.com/services/...), or unset it to turn Slack notifications off",
+    );
+  }
+  const secrets = urlSecrets(webhookUrl);
+  return {
+    async notify(notice) {
+      let body: SlackMessage;
+      try {
+        body = renderSlackMessage(notice);
+      } catch (err) {
+        options.log?.warn({ service: "slack" }, "slack notification not sent: message could not be built");
+        return {
+          ok: false,
+          attempts: 0,
+          error: redact(`slack message could not be built: ${String(err)}`, secrets),
+        };
+      }
+      return postJsonWithRetry({
+        service: "slack",
+        url: webhookUrl,
+        body,
+        secrets,
+        ...(options.fetch ? { fetch: options.fetch } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.log ? { log: options.log } : {}),
+      });
+    },
+  };
+}
+
+const HEADLINES: Record<SlaNoticeKind, { emoji: string; headline: string; due: string }> = {
+  "at-risk": { emoji: ":warning:", headline: "SLA at risk", due: "first response due" },
+  breached: { emoji: ":rotating_light:", headline: "SLA breached", due: "first response was due" },
+  "production-down": { emoji: ":fire:", headline: "Production down", due: "first response due" },
+  met: { emoji: ":white_check_mark:", headline: "First response sent", due: "first response was due" },
+};
+
+// Slack rejects a text object over 3,000 characters; stay well under it. Titles need no limit:
+// GitHub caps them at 256 characters.
+const MAX_EXTRA_TEXT = 2_000;
+
+/** The incoming-webhook body for one notice. Pure. */
+export function renderSlackMessage(notice: SlaNotice): SlackMessage {
+  const { emoji, headline, due } = HEADLINES[notice.kind];
+  const link = slackLink(notice.issue);
+  const deadline = formatDeadline(notice.deadline, notice.timezone);
+  const deadlineText = deadline.local ? `${deadline.local} (${deadline.utc})` : deadline.utc;
+  const type = escapeSlack(notice.typeLabel);
+  const priority = escapeSlack(notice.priorityLabel);
+  const extra = notice.text ? truncateEscaped(escapeSlack(notice.text), MAX_EXTRA_TEXT) : "";
+
+  const summary = `${emoji} *${headline}*: ${link}`;
+  const text = [`${summary}\n${type} · ${priority} · ${due} ${deadlineText}`, extra]
+    .filter(Boolean)
+    .join("\n");
+
+  const blocks: SlackBlock[] = [
+    { type: "section", text: mrkdwn(summary) },
+    {
+      type: "section",
+      fields: [
+        mrkdwn(`*Type*\n${type}`),
+        mrkdwn(`*Priority*\n${priority}`),
+        mrkdwn(`*Deadline (${escapeSlack(notice.timezone)})*\n${deadline.local ?? "unknown time zone"}`),
+        mrkdwn(`*Deadline (UTC)*\n${deadline.utc}`),
+      ],
+    },
+  ];
+  if (extra) blocks.push({ type: "context", elements: [mrkdwn(extra)] });
+  return { text, blocks };
+}
+
+/** `<url|owner/name#12 title>`, with the label escaped and the URL unable to end the link early. */
+export function slackLink(issue: IssueRef): string {
+  const url = escapeSlack(issue.url.replace(/[|<> ]/g, (c) => encodeURIComponent(c)));
+  const label = escapeSlack(`${issue.repo}#${issue.number} ${issue.title}`.trim());
+  return `<${url}|${label}>`;
+}
+
+/** Slack's three control characters; everything else in mrkdwn is literal enough. */
+export function escapeSlack(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+/**
+ * The deadline in the repo's zone ("Mon 30 Nov 2026, 09:30 Europe/Brussels") and in UTC
+ * ("2026-11-30 08:30 UTC"); seconds appear only when the deadline has some. `local` is absent
+ * when the zone is not one this runtime knows, so a bad zone costs a line, not the message.
+ */
+export function formatDeadline(epochMs: number, timeZone: string): { local?: string; utc: string } {
+  const withSeconds = epochMs % 60_000 !== 0;
+  const iso = new Date(epochMs).toISOString();
+  const utc = `${iso.slice(0, 10)} ${iso.slice(11, withSeconds ? 19 : 16)} UTC`;
+  try {
+    const parts = Object.fromEntries(
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone,
+        weekday: "short",
+        day: "numeric",
+        month: "short",
+        year: "numeric",
+        hour: "2-digit",
+        minute: "2-digit",
+        ...(withSeconds ? { second: "2-digit" } : {}),
+        hourCycle: "h23",
+      })
+        .formatToParts(epochMs)
+        .map((p) => [p.type, p.value]),
+    ) as Partial<Record<Intl.DateTimeFormatPartTypes, string>>;
+    const time = [parts.hour, parts.minute, parts.second].filter(Boolean).join(":");
+    return {
+      local: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}, ${time} ${timeZone}`,
+      utc,
+    };
+  } catch {
+    return { utc };
+  }
+}
+
+function mrkdwn(text: string): SlackText {
+  return { type: "mrkdwn", text };
+}
+
+/** Shortens escaped text without leaving half an entity ("&am") behind. */
+function truncateEscaped(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max - 1).replace(/&[a-z]*$/, "")}…`;
+}

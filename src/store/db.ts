@@ -1,0 +1,60 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import pg from "pg";
+import { migrationProvider } from "./migrations.js";
+import type { Database } from "./schema.js";
+
+export const DEFAULT_DATABASE_URL = "sqlite:data/support-sla.db";
+
+export interface Store {
+  db: Kysely<Database>;
+  dialect: "sqlite" | "postgres";
+  close(): Promise<void>;
+}
+
+/** `sqlite:PATH` (relative to `cwd` or absolute), `sqlite::memory:`, or `postgres://…`. */
+export function describeDatabaseUrl(
+  url: string,
+  cwd: string,
+): { dialect: "sqlite"; path: string } | { dialect: "postgres" } {
+  if (/^postgres(ql)?:\/\//.test(url)) return { dialect: "postgres" };
+  const match = /^sqlite:(.+)$/.exec(url);
+  if (!match?.[1]) {
+    throw new Error(
+      `DATABASE_URL ${JSON.stringify(url.replace(/\/\/[^@]*@/, "//***@"))} is not supported: use sqlite:PATH or postgres://USER:PASSWORD@HOST/DB`,
+    );
+  }
+  const path = match[1] === ":memory:" ? ":memory:" : resolve(cwd, match[1].replace(/^\/\/(?=\/)/, ""));
+  return { dialect: "sqlite", path };
+}
+
+/** Opens the store and brings its schema up to date. */
+export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = process.cwd()): Promise<Store> {
+  const target = describeDatabaseUrl(url, cwd);
+  let db: Kysely<Database>;
+  if (target.dialect === "sqlite") {
+    if (target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true });
+    const sqlite = new SQLite(target.path);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("busy_timeout = 5000");
+    sqlite.pragma("synchronous = NORMAL");
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    // BIGINT columns hold epoch milliseconds and ids, all within Number's safe range.
+    pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
+    });
+  }
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === "Error")?.migrationName;
+    throw new Error(
+      `database migration ${failed ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  return { db, dialect: target.dialect, close: () => db.destroy() };
+}

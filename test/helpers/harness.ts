@@ -1,0 +1,138 @@
+import { randomUUID } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import nock from "nock";
+import { Probot, ProbotOctokit } from "probot";
+import { parseIssueForm } from "../../src/domain/forms/form.js";
+import { type RepoForm, RepoSetupCache } from "../../src/github/repo-setup.js";
+import { CalendarCache } from "../../src/handlers/deps.js";
+import { KeyedMutex } from "../../src/helpers/keyed-mutex.js";
+import { createApp } from "../../src/index.js";
+import { openStore, type Store } from "../../src/store/db.js";
+import { generatePrivateKey } from "../standin/keys.js";
+import { INSTALLATION_ID, OWNER, REPO } from "./payloads.js";
+
+export const API = "https://api.github.com";
+export const SHIPPED_FORMS_DIR = join(import.meta.dirname, "../../.github/ISSUE_TEMPLATE");
+
+export function shippedFormTexts(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const f of readdirSync(SHIPPED_FORMS_DIR).sort())
+    out[f] = readFileSync(join(SHIPPED_FORMS_DIR, f), "utf8");
+  return out;
+}
+
+export function shippedForms(): RepoForm[] {
+  return Object.entries(shippedFormTexts())
+    .filter(([f]) => !/^config\.ya?ml$/.test(f))
+    .map(([file, text]) => {
+      const parsed = parseIssueForm(text);
+      if (!parsed.ok) throw new Error(`shipped form ${file}: ${parsed.problems.join("; ")}`);
+      return { file, form: parsed.form };
+    });
+}
+
+export interface Harness {
+  probot: Probot;
+  store: Store;
+  setups: RepoSetupCache;
+  receive(name: string, payload: object, id?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** A Probot with the app loaded, an in-memory store, Octokit retry/throttle off, fixed clock. */
+export async function createHarness(now = () => Date.parse("2026-11-27T15:31:00Z")): Promise<Harness> {
+  const store = await openStore("sqlite::memory:");
+  const setups = new RepoSetupCache({ ttlMs: 60_000, fallbackForms: shippedForms(), now });
+  const probot = new Probot({
+    appId: 1,
+    privateKey: generatePrivateKey(),
+    logLevel: "fatal",
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  await probot.load(
+    createApp({
+      store,
+      setups,
+      calendars: new CalendarCache(),
+      clock: { now },
+      issueLocks: new KeyedMutex(),
+    }),
+  );
+  return {
+    probot,
+    store,
+    setups,
+    receive: (name, payload, id = randomUUID()) =>
+      probot.receive({ name, id, payload } as unknown as Parameters<Probot["receive"]>[0]),
+    close: () => store.close(),
+  };
+}
+
+/** The installation token Probot asks for once per installation (then cached). */
+export function mockToken(scope = nock(API)) {
+  return scope
+    .post(`/app/installations/${INSTALLATION_ID}/access_tokens`)
+    .reply(201, { token: "ghs_test", expires_at: "2999-01-01T00:00:00Z", permissions: { issues: "write" } });
+}
+
+export interface SetupSpec {
+  /** The repo's `.github/support-sla.yml`; absent → 404 in the repo and in the org's `.github` repo. */
+  config?: string;
+  /** File name → text under `.github/ISSUE_TEMPLATE/`; absent → the directory is missing. */
+  forms?: Record<string, string>;
+  /** Labels that already exist in the repo. */
+  labels?: string[];
+  ref?: string;
+}
+
+/** The reads that load one repo's setup: config (repo, then org `.github`), forms, labels. */
+export function mockSetupReads(spec: SetupSpec, scope = nock(API)) {
+  const configPath = (repo: string) =>
+    new RegExp(`^/repos/${OWNER}/${repo.replace(".", "\\.")}/contents/\\.github(/|%2F)support-sla\\.yml`);
+  if (spec.config === undefined) {
+    scope.get(configPath(REPO)).query(true).reply(404, { message: "Not Found" });
+    scope.get(configPath(".github")).query(true).reply(404, { message: "Not Found" });
+  } else {
+    // Read by the config plugin, then once more as text for line numbers.
+    scope
+      .get(configPath(REPO))
+      .query(true)
+      .times(2)
+      .reply(200, spec.config, { "content-type": "text/plain; charset=utf-8" });
+  }
+  const dir = /^\/repos\/acme\/support\/contents\/\.github(\/|%2F)ISSUE_TEMPLATE(\?|$)/;
+  if (spec.forms === undefined) {
+    scope.get(dir).query(true).reply(404, { message: "Not Found" });
+  } else {
+    const forms = spec.forms;
+    scope
+      .get(dir)
+      .query(true)
+      .reply(
+        200,
+        Object.keys(forms).map((name) => ({ type: "file", name, path: `.github/ISSUE_TEMPLATE/${name}` })),
+      );
+    for (const [name, text] of Object.entries(forms)) {
+      if (/^config\.ya?ml$/.test(name)) continue;
+      scope
+        .get(
+          new RegExp(
+            `^/repos/acme/support/contents/\\.github(/|%2F)ISSUE_TEMPLATE(/|%2F)${name.replace(".", "\\.")}`,
+          ),
+        )
+        .query(true)
+        .reply(200, text, { "content-type": "text/plain; charset=utf-8" });
+    }
+  }
+  if (!spec.ref) {
+    scope
+      .get(`/repos/${OWNER}/${REPO}/labels`)
+      .query(true)
+      .reply(
+        200,
+        (spec.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed", description: "" })),
+      );
+  }
+  return scope;
+}

@@ -1,0 +1,75 @@
+import type { Policy } from "../../src/config/policy.js";
+
+const HOUR = 3_600_000;
+const OFFICE = [{ start: 540, end: 1020 }];
+
+/**
+ * The default policy of PRODUCT.md, written out literally so that intake tests do not depend on
+ * the config loader. Each call returns a fresh object: tests may change it.
+ */
+export function testPolicy(): Policy {
+  return {
+    calendar: {
+      timezone: "Europe/Brussels",
+      week: {
+        monday: OFFICE,
+        tuesday: OFFICE,
+        wednesday: OFFICE,
+        thursday: OFFICE,
+        friday: OFFICE,
+        saturday: [],
+        sunday: [],
+      },
+      holidays: [],
+    },
+    priorities: [
+      {
+        key: "production-down",
+        label: "priority: production down",
+        response: { kind: "duration", ms: HOUR / 2 },
+        clock: "calendar",
+        types: ["problem"],
+        page: true,
+        color: "b60205",
+        description: "Production down or badly hampered for many end users; on-call is paged 24/7",
+      },
+      {
+        key: "urgent",
+        label: "priority: urgent",
+        response: { kind: "duration", ms: HOUR },
+        clock: "business",
+        types: null,
+        page: true,
+        color: "d93f0b",
+        description: "Blocking work or affecting end users",
+      },
+      {
+        key: "normal",
+        label: "priority: normal",
+        response: { kind: "next-business-day" },
+        clock: "business",
+        types: null,
+        page: false,
+        color: "fbca04",
+        description: "Handled in the regular flow",
+      },
+    ],
+    types: [
+      type("add-remove-user", "type: add/remove user", "Grant or revoke someone's access"),
+      type("change-request", "type: change request", "Change to the customer's environment"),
+      type("guidance", "type: guidance", "Questions, guidance and explanations"),
+      type("on-call", "type: on-call", "Messages received during on-call"),
+      type("problem", "type: problem", "Something is broken; troubleshooting needed"),
+      type("other", "type: other", "Anything else"),
+    ],
+    defaultPriority: "normal",
+    defaultType: "other",
+    team: { associations: ["OWNER", "MEMBER", "COLLABORATOR"], users: [], teams: [], ignore: [] },
+    escalation: { warnAt: 0.8, mention: [], phone: null, chat: null },
+    labels: { incomplete: "intake: incomplete", atRisk: "sla: at risk", breached: "sla: breached" },
+  };
+}
+
+function type(key: string, label: string, description: string): Policy["types"][number] {
+  return { key, label, form: `${key}.yml`, color: "ededed", description };
+}
