@@ -18,6 +18,23 @@ export function inlineText(text: string, maxLength = 200): string {
   );
 }
 
+/** Locales whose short zone names cover most zones: each names its own region's zones (EST, CET, IST, AEST). */
+const ZONE_NAME_LOCALES = ["en-GB", "en-US", "en-IN", "en-AU", "en-NZ", "en-CA"];
+
+/** The zone's usual abbreviation at that instant (CET, EST, IST) or, where none exists, GMT+5:45. */
+export function zoneAbbreviation(instantMs: number, timeZone: string): string {
+  let fallback = "";
+  for (const locale of ZONE_NAME_LOCALES) {
+    const name =
+      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" })
+        .formatToParts(new Date(instantMs))
+        .find((p) => p.type === "timeZoneName")?.value ?? "";
+    if (name && !/^(GMT|UTC)[+-]/.test(name)) return name;
+    fallback ||= name;
+  }
+  return fallback;
+}
+
 /** Formats an instant in a zone as `Mon 30 Nov 2026, 09:30 CET`. */
 export function formatLocal(instantMs: number, timeZone: string): string {
   const parts = new Intl.DateTimeFormat("en-GB", {
@@ -29,10 +46,9 @@ export function formatLocal(instantMs: number, timeZone: string): string {
     hour: "2-digit",
     minute: "2-digit",
     hourCycle: "h23",
-    timeZoneName: "short",
   }).formatToParts(new Date(instantMs));
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${get("weekday")} ${get("day")} ${get("month")} ${get("year")}, ${get("hour")}:${get("minute")} ${get("timeZoneName")}`;
+  return `${get("weekday")} ${get("day")} ${get("month")} ${get("year")}, ${get("hour")}:${get("minute")} ${zoneAbbreviation(instantMs, timeZone)}`;
 }
 
 /** Formats an instant in UTC as `2026-11-30 08:30 UTC`. */

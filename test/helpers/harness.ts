@@ -3,33 +3,24 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
-import { parseIssueForm } from "../../src/domain/forms/form.js";
-import { type RepoForm, RepoSetupCache } from "../../src/github/repo-setup.js";
+import { RepoSetupCache } from "../../src/github/repo-setup.js";
 import { CalendarCache } from "../../src/handlers/deps.js";
 import { KeyedMutex } from "../../src/helpers/keyed-mutex.js";
 import { createApp } from "../../src/index.js";
 import { openStore, type Store } from "../../src/store/db.js";
 import { generatePrivateKey } from "../standin/keys.js";
 import { INSTALLATION_ID, OWNER, REPO } from "./payloads.js";
+import { shippedForms } from "./shipped-forms.js";
 
 export const API = "https://api.github.com";
 export const SHIPPED_FORMS_DIR = join(import.meta.dirname, "../../.github/ISSUE_TEMPLATE");
 
+/** File name → text of every file the app ships in `.github/ISSUE_TEMPLATE/` (config.yml included). */
 export function shippedFormTexts(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const f of readdirSync(SHIPPED_FORMS_DIR).sort())
     out[f] = readFileSync(join(SHIPPED_FORMS_DIR, f), "utf8");
   return out;
-}
-
-export function shippedForms(): RepoForm[] {
-  return Object.entries(shippedFormTexts())
-    .filter(([f]) => !/^config\.ya?ml$/.test(f))
-    .map(([file, text]) => {
-      const parsed = parseIssueForm(text);
-      if (!parsed.ok) throw new Error(`shipped form ${file}: ${parsed.problems.join("; ")}`);
-      return { file, form: parsed.form };
-    });
 }
 
 export interface Harness {
@@ -48,7 +39,12 @@ export async function createHarness(now = () => Date.parse("2026-11-27T15:31:00Z
     appId: 1,
     privateKey: generatePrivateKey(),
     logLevel: "fatal",
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // A function default runs after Probot's own, so retry and throttling really stay off.
+    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...(options.throttle as object), enabled: false },
+    })),
   });
   await probot.load(
     createApp({

@@ -1,0 +1,351 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { parseIssueForm } from "../../src/domain/forms/form.js";
+import { getTrackedIssue } from "../../src/store/intake-store.js";
+import {
+  API,
+  createHarness,
+  type Harness,
+  mockSetupReads,
+  mockToken,
+  shippedFormTexts,
+} from "../helpers/harness.js";
+import { issuePayload } from "../helpers/payloads.js";
+import { type Answers, renderBody } from "../helpers/render-body.js";
+
+const ISSUE = "/repos/acme/support/issues/1";
+const forms = shippedFormTexts();
+
+function body(file: string, answers: Answers): string {
+  const parsed = parseIssueForm(forms[file] ?? "");
+  if (!parsed.ok) throw new Error(parsed.problems.join("; "));
+  return renderBody(parsed.form, answers);
+}
+
+const problem = (answers: Answers = {}) =>
+  body("problem.yml", {
+    priority: "Urgent",
+    service: "checkout API",
+    "what-happens": "Every request returns HTTP 503.",
+    since: "2026-11-27 14:10 CET",
+    impact: "No customer can pay.",
+    ...answers,
+  });
+
+/** Records the JSON bodies sent to one mocked endpoint. */
+function capture(): {
+  bodies: Array<Record<string, unknown>>;
+  match: (b: Record<string, unknown>) => boolean;
+} {
+  const bodies: Array<Record<string, unknown>> = [];
+  return {
+    bodies,
+    match: (b) => {
+      bodies.push(b);
+      return true;
+    },
+  };
+}
+
+let h: Harness;
+beforeEach(async () => {
+  h = await createHarness();
+});
+afterEach(async () => {
+  await h.close();
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+describe("issues.opened", () => {
+  it("labels a valid problem/urgent issue and promises Mon 09:30 CET in one comment", async () => {
+    const labels = capture();
+    const comment = capture();
+    const created = capture();
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem"] })
+      .post("/repos/acme/support/labels", created.match)
+      .reply(201, {})
+      .post(`${ISSUE}/labels`, labels.match)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 501 });
+
+    await h.receive("issues", issuePayload("opened", { body: problem(), labels: ["type: problem"] }));
+
+    expect(created.bodies).toEqual([
+      { name: "priority: urgent", color: "d93f0b", description: expect.any(String) },
+    ]);
+    expect(labels.bodies).toEqual([{ labels: ["priority: urgent"] }]);
+    const text = String(comment.bodies[0]?.body);
+    expect(text).toContain("<!-- support-sla:intake -->");
+    expect(text).toContain("| Request type | type: problem |");
+    expect(text).toContain("| Priority | priority: urgent |");
+    expect(text).toContain("**Mon 30 Nov 2026, 09:30 CET** (2026-11-30 08:30 UTC)");
+    expect(text).not.toMatch(/missing or needs fixing/);
+    const row = await getTrackedIssue(h.store, { repo: "acme/support", number: 1 });
+    expect(row).toMatchObject({
+      type: "problem",
+      priority: "urgent",
+      intake: "valid",
+      intake_comment_id: 501,
+    });
+    expect(row?.deadline_at).toBe(Date.parse("2026-11-30T08:30:00Z"));
+  });
+
+  it("types a blank issue `other`, priority normal, incomplete, and links every form", async () => {
+    const labels = capture();
+    const comment = capture();
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: other", "priority: normal", "intake: incomplete"] })
+      .post(`${ISSUE}/labels`, labels.match)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 7 });
+
+    await h.receive("issues", issuePayload("opened", { body: null }));
+
+    expect(labels.bodies).toEqual([{ labels: ["type: other", "priority: normal", "intake: incomplete"] }]);
+    const text = String(comment.bodies[0]?.body);
+    for (const file of [
+      "add-remove-user.yml",
+      "change-request.yml",
+      "guidance.yml",
+      "on-call.yml",
+      "other.yml",
+      "problem.yml",
+    ]) {
+      expect(text).toContain(`(https://github.com/acme/support/issues/new?template=${file})`);
+    }
+    // Normal: close of business on the next business day after Fri 27 Nov.
+    expect(text).toContain("**Mon 30 Nov 2026, 17:00 CET**");
+  });
+
+  it("downgrades Production down on a change request to Urgent and says why", async () => {
+    const labels = capture();
+    const comment = capture();
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: change request", "priority: urgent", "intake: incomplete"] })
+      .post(`${ISSUE}/labels`, labels.match)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 8 });
+    const parsed = parseIssueForm(forms["change-request.yml"] ?? "");
+    if (!parsed.ok) throw new Error("form");
+    const answers: Answers = { priority: "Production down" };
+    for (const f of parsed.form.fields)
+      if (f.id && f.id !== "priority" && f.type !== "dropdown") answers[f.id] = "prod eu-west";
+    for (const f of parsed.form.fields)
+      if (f.type === "dropdown" && f.id !== "priority") answers[f.id ?? f.label] = f.options[0];
+
+    await h.receive(
+      "issues",
+      issuePayload("opened", { body: renderBody(parsed.form, answers), labels: ["type: change request"] }),
+    );
+
+    expect(labels.bodies[0]?.labels).toContain("priority: urgent");
+    expect(labels.bodies[0]?.labels).not.toContain("priority: production down");
+    const text = String(comment.bodies[0]?.body);
+    expect(text).toMatch(/Production down is for problems only/);
+    expect(text).toContain("| Priority | priority: urgent |");
+    expect(text).not.toContain("being paged");
+  });
+
+  it("tells a Production-down problem that on-call is paged, with the escalation phone", async () => {
+    const comment = capture();
+    mockToken();
+    mockSetupReads({
+      forms,
+      config: "escalation:\n  phone: '+32 2 555 01 01'\n",
+      labels: ["type: problem", "priority: production down"],
+    })
+      .post(`${ISSUE}/labels`)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 9 });
+
+    await h.receive(
+      "issues",
+      issuePayload("opened", { body: problem({ priority: "Production down" }), labels: ["type: problem"] }),
+    );
+
+    const text = String(comment.bodies[0]?.body);
+    expect(text).toContain("on-call engineer is being paged now");
+    expect(text).toContain("**\\+32 2 555 01 01**");
+    // 30 minutes, 24/7, from 15:30 UTC.
+    expect(text).toContain("(2026-11-27 16:00 UTC)");
+  });
+});
+
+describe("edits, relabels and redeliveries", () => {
+  async function openIncomplete() {
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem", "priority: urgent", "intake: incomplete"] })
+      .post(`${ISSUE}/labels`, { labels: ["priority: urgent", "intake: incomplete"] })
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, (b) => /Affected service/.test(String(b.body)))
+      .reply(201, { id: 77 });
+    await h.receive(
+      "issues",
+      issuePayload("opened", { body: problem({ service: "" }), labels: ["type: problem"] }),
+    );
+  }
+
+  it("an edit that fixes the body removes `intake: incomplete` and edits the comment in place", async () => {
+    await openIncomplete();
+    const patched = capture();
+    nock(API)
+      .delete(`${ISSUE}/labels/intake%3A%20incomplete`)
+      .reply(200, [])
+      .patch("/repos/acme/support/issues/comments/77", patched.match)
+      .reply(200, { id: 77 });
+
+    await h.receive(
+      "issues",
+      issuePayload(
+        "edited",
+        { body: problem(), labels: ["type: problem", "priority: urgent", "intake: incomplete"] },
+        { changes: { body: { from: "old" } } },
+      ),
+    );
+
+    const text = String(patched.bodies[0]?.body);
+    expect(text).not.toMatch(/missing or needs fixing/);
+    expect(text).toContain("**Mon 30 Nov 2026, 09:30 CET**");
+  });
+
+  it("an edit of the title only is ignored", async () => {
+    await openIncomplete();
+    await h.receive(
+      "issues",
+      issuePayload("edited", { body: problem({ service: "" }) }, { changes: { title: { from: "x" } } }),
+    );
+  });
+
+  it("a team member's priority label re-plans: old label removed, new deadline in the same comment", async () => {
+    await openIncomplete();
+    const patched = capture();
+    nock(API)
+      .delete(`${ISSUE}/labels/priority%3A%20urgent`)
+      .reply(200, [])
+      .patch("/repos/acme/support/issues/comments/77", patched.match)
+      .reply(200, { id: 77 });
+
+    await h.receive(
+      "issues",
+      issuePayload(
+        "labeled",
+        {
+          body: problem({ service: "" }),
+          labels: ["type: problem", "priority: urgent", "intake: incomplete", "priority: normal"],
+        },
+        { sender: { login: "engineer-erik" }, label: "priority: normal" },
+      ),
+    );
+
+    expect(String(patched.bodies[0]?.body)).toContain("**Mon 30 Nov 2026, 17:00 CET**");
+    const row = await getTrackedIssue(h.store, { repo: "acme/support", number: 1 });
+    expect(row).toMatchObject({ priority: "normal", priority_override: "normal" });
+  });
+
+  it("labels added by a bot (this app included) re-plan nothing", async () => {
+    await openIncomplete();
+    await h.receive(
+      "issues",
+      issuePayload(
+        "labeled",
+        { body: problem({ service: "" }), labels: ["type: problem", "priority: normal"] },
+        { sender: { login: "support-sla[bot]", type: "Bot" }, label: "priority: normal" },
+      ),
+    );
+  });
+
+  it("the same delivery twice posts one comment and nothing else", async () => {
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem", "priority: urgent"] })
+      .post(`${ISSUE}/labels`)
+      .once()
+      .reply(200, [])
+      .post(`${ISSUE}/comments`)
+      .once()
+      .reply(201, { id: 91 });
+    const payload = issuePayload("opened", { body: problem(), labels: ["type: problem"] });
+    await h.receive("issues", payload, "delivery-1");
+    await h.receive("issues", payload, "delivery-1");
+  });
+
+  it("two events racing on one issue leave one comment", async () => {
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem", "priority: urgent"] })
+      .post(`${ISSUE}/labels`)
+      .times(2)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`)
+      .once()
+      .reply(201, { id: 90 });
+    const payload = issuePayload("opened", { body: problem(), labels: ["type: problem"] });
+    await Promise.all([
+      h.receive("issues", payload, "a"),
+      h.receive("issues", { ...payload, action: "reopened" }, "b"),
+    ]);
+  });
+});
+
+describe("hostile bodies", () => {
+  it("a 65,536-character body full of mentions and table syntax gets the right verdict and pings no one", async () => {
+    const comment = capture();
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem", "priority: normal", "intake: incomplete"] })
+      .post(`${ISSUE}/labels`, { labels: ["priority: normal", "intake: incomplete"] })
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 5 });
+    const noise = "cc @acme/ops | [x](http://evil.example) <!-- ### Affected service --> ".repeat(2000);
+    const hostile = problem({ priority: "@acme/ops | Urgent", "what-happens": noise })
+      .replace(/\n/g, "\r\n")
+      .slice(0, 65_536);
+
+    await h.receive("issues", issuePayload("opened", { body: hostile, labels: ["type: problem"] }));
+
+    const text = String(comment.bodies[0]?.body);
+    // The mangled priority is not an option: the default priority, and the field is named.
+    expect(text).toContain("| Request type | type: problem |");
+    expect(text).toContain("| Priority | priority: normal |");
+    expect(text).toMatch(/- \*\*Priority\*\*/);
+    expect(text).not.toMatch(/(^|[^\w`])@acme\/ops/);
+    expect(text.split("\n").filter((l) => l.startsWith("|"))).toHaveLength(5);
+  });
+});
+
+describe("request count", () => {
+  it("with config and forms cached, issues.opened makes 2 writes and no other call", async () => {
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem", "priority: urgent"] })
+      .post(`${ISSUE}/labels`)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`)
+      .reply(201, { id: 1 });
+    await h.receive("issues", issuePayload("opened", { body: problem(), labels: ["type: problem"] }));
+
+    const seen: string[] = [];
+    const scope = nock(API)
+      .post("/repos/acme/support/issues/2/labels")
+      .reply(200, [])
+      .post("/repos/acme/support/issues/2/comments")
+      .reply(201, { id: 2 });
+    scope.on("request", (req) => seen.push(`${req.method} ${req.path}`));
+    await h.receive(
+      "issues",
+      issuePayload("opened", { number: 2, body: problem(), labels: ["type: problem"] }),
+    );
+    expect(seen).toEqual([
+      "POST /repos/acme/support/issues/2/labels",
+      "POST /repos/acme/support/issues/2/comments",
+    ]);
+  });
+});
+
+describe("interception canary", () => {
+  it("an unmocked GitHub call fails the handler instead of reaching the network", async () => {
+    await expect(h.receive("issues", issuePayload("opened", { body: problem() }))).rejects.toThrow();
+  });
+});
