@@ -1,46 +1,141 @@
-import type { ApplicationFunction, Context, Probot } from "probot";
-import { type AppDeps, CalendarCache } from "./handlers/deps.js";
-import { type IntakeTrigger, relabelTrigger, runIntake } from "./handlers/intake.js";
-import { handlePush } from "./handlers/push.js";
-import { isDeliveryHandled, markDeliveryHandled } from "./store/intake-store.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import type { AppDeps, Runtime } from "./handlers/deps.js";
+import { dispatchDelivery } from "./handlers/dispatch.js";
+import { escalateDue } from "./handlers/escalate.js";
+import { DueLoop } from "./helpers/due-loop.js";
+import {
+  claimDue,
+  claimInbox,
+  countByState,
+  enqueueDelivery,
+  nextDueAt,
+  nextInboxAt,
+} from "./store/tracking-store.js";
 
-type IssuesEvent = Context<"issues.opened" | "issues.edited" | "issues.reopened" | "issues.labeled">;
+const QUEUED_EVENTS = [
+  "issues.opened",
+  "issues.edited",
+  "issues.reopened",
+  "issues.labeled",
+  "issues.closed",
+  "issue_comment.created",
+  "push",
+] as const;
 
-/** Event wiring only: guards and domain work live in handlers/. */
-export function createApp(deps: AppDeps): ApplicationFunction {
-  return (app: Probot) => {
-    const intake = (context: IssuesEvent, trigger: (c: IssuesEvent) => Promise<IntakeTrigger | null>) => {
-      const { issue, repository } = context.payload;
-      const key = `${repository.full_name.toLowerCase()}#${issue.number}`;
-      return deps.issueLocks.run(key, async () => {
-        if (await isDeliveryHandled(deps.store, context.id)) {
-          context.log.info({ delivery: context.id }, "delivery already handled");
-          return;
-        }
-        const t = await trigger(context);
-        if (t) await runIntake(context, deps, t);
-        await markDeliveryHandled(deps.store, context.id, context.name, deps.clock.now());
-      });
+/**
+ * Event wiring only. A webhook is stored in the durable inbox and acknowledged at once; the inbox
+ * loop applies it (handlers/) and the scheduler loop escalates due deadlines. Both loops claim
+ * their work with leases in the store, so replicas sharing one database never double an effect.
+ */
+export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): ApplicationFunction {
+  return (app: Probot, options?: ApplicationFunctionOptions) => {
+    const auth = (installationId: number) => app.auth(installationId);
+    const inbox = new DueLoop({
+      name: "inbox",
+      claim: (now, limit) => claimInbox(deps.store, { now, owner: deps.owner, leaseMs: 60_000, limit }),
+      next: () => nextInboxAt(deps.store),
+      process: (row) =>
+        dispatchDelivery(row, { ...deps, auth, log: app.log, kickScheduler: () => scheduler.kick() }),
+      now: deps.clock.now,
+      maxSleepMs: 5_000,
+      batch: 20,
+      concurrency: 4,
+      log: app.log,
+    });
+    const scheduler = new DueLoop({
+      name: "scheduler",
+      claim: (now, limit) => claimDue(deps.store, { now, owner: deps.owner, leaseMs: 60_000, limit }),
+      next: () => nextDueAt(deps.store),
+      process: (row) => escalateDue(row, { ...deps, auth, log: app.log }),
+      now: deps.clock.now,
+      maxSleepMs: 30_000,
+      batch: 50,
+      concurrency: 4,
+      log: app.log,
+    });
+    const runtime: Runtime = {
+      inbox,
+      scheduler,
+      async stop() {
+        await Promise.all([inbox.stop(), scheduler.stop()]);
+      },
     };
 
-    app.on(["issues.opened", "issues.reopened"], (context) =>
-      intake(context, async (c) => ({ kind: c.payload.action === "opened" ? "opened" : "reopened" })),
-    );
-    app.on("issues.edited", (context) => {
-      if (!context.payload.changes.body) {
-        context.log.debug("edit does not change the body");
-        return;
-      }
-      return intake(context, async () => ({ kind: "edited" }));
+    app.on([...QUEUED_EVENTS], async (context: Context) => {
+      const payload = context.payload as { installation?: { id: number } };
+      const fresh = await enqueueDelivery(deps.store, {
+        deliveryId: context.id,
+        event: context.name,
+        installationId: payload.installation?.id ?? 0,
+        payload: context.payload,
+        now: deps.clock.now(),
+      });
+      deps.metrics.webhooks.inc({ event: context.name, outcome: fresh ? "queued" : "duplicate" });
+      if (!fresh) context.log.info({ delivery: context.id }, "delivery already received: ignored");
+      inbox.kick();
     });
-    app.on("issues.labeled", (context) =>
-      intake(context, async (c) => {
-        const { policy } = await deps.setups.get(c.octokit, c.repo());
-        return relabelTrigger(c as Context<"issues.labeled">, policy);
-      }),
-    );
-    app.on("push", (context) => handlePush(context, deps));
+    app.on(["installation", "installation_repositories"], async (context) => {
+      const owner = (context.payload.installation.account as { login?: string } | null)?.login;
+      if (owner) deps.setups.invalidateOwner(owner);
+    });
+
+    try {
+      options?.addHandler((req: IncomingMessage, res: ServerResponse) =>
+        serveRuntime(req, res, deps, runtime),
+      );
+    } catch {
+      // Loaded without an HTTP server (tests that call probot.receive): no /healthz or /metrics to serve.
+    }
+    if (deps.autostart) {
+      inbox.start();
+      scheduler.start();
+    }
+    onReady?.(runtime);
   };
 }
 
-export { CalendarCache };
+/** `GET /healthz` and `GET /metrics`; anything else goes on to Probot's own routes. */
+async function serveRuntime(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: AppDeps,
+  runtime: Runtime,
+): Promise<boolean> {
+  const path = (req.url ?? "").split("?")[0];
+  if (req.method !== "GET" || (path !== "/healthz" && path !== "/metrics")) return false;
+  if (path === "/metrics") {
+    try {
+      const text = await deps.metrics.render(() => countByState(deps.store));
+      res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text);
+    } catch (error) {
+      res.writeHead(503, { "content-type": "text/plain" }).end(`metrics unavailable: ${String(error)}\n`);
+    }
+    return true;
+  }
+  const now = deps.clock.now();
+  let database = "ok";
+  try {
+    await nextDueAt(deps.store);
+  } catch (error) {
+    database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  // A loop that has not finished a pass in two minutes is stuck (its longest sleep is 30 s).
+  const alive = (at: number) => (deps.autostart ? now - at < 120_000 : true);
+  const body = {
+    status:
+      database === "ok" && alive(runtime.scheduler.lastPassAt) && alive(runtime.inbox.lastPassAt)
+        ? "ok"
+        : "unhealthy",
+    database,
+    scheduler: {
+      lastPassAt: new Date(runtime.scheduler.lastPassAt).toISOString(),
+      inFlight: runtime.scheduler.busy,
+    },
+    inbox: { lastPassAt: new Date(runtime.inbox.lastPassAt).toISOString(), inFlight: runtime.inbox.busy },
+  };
+  res
+    .writeHead(body.status === "ok" ? 200 : 503, { "content-type": "application/json" })
+    .end(`${JSON.stringify(body)}\n`);
+  return true;
+}

@@ -5,7 +5,9 @@ export const INTAKE_MARKER = "<!-- support-sla:intake -->";
 export interface IntakeView {
   typeLabel: string;
   priorityLabel: string;
-  /** The priority pages on-call at intake (Production down by default). */
+  /** The priority is the phone line's territory (Production down by default: pages at intake). */
+  productionDown: boolean;
+  /** On-call is being paged through PagerDuty right now. */
   pagesNow: boolean;
   deadlineMs: number;
   timezone: string;
@@ -29,13 +31,12 @@ export function renderIntakeComment(v: IntakeView): string {
     `| First response due | **${formatLocal(v.deadlineMs, v.timezone)}** (${formatUtc(v.deadlineMs)}) |`,
   );
   lines.push("");
-  if (v.pagesNow) {
+  if (v.productionDown) {
+    const phone = v.phone ? ` the escalation number **${inlineText(v.phone)}**` : " the escalation number";
     lines.push(
-      `> [!CAUTION]\n> **Production down:** our on-call engineer is being paged now.${
-        v.phone
-          ? ` If you have not already, call the escalation number **${inlineText(v.phone)}** and describe the problem.`
-          : ""
-      }`,
+      v.pagesNow
+        ? `> [!CAUTION]\n> **Production down:** our on-call engineer is being paged now. If you have not already, call${phone} and describe the problem.`
+        : `> [!CAUTION]\n> **Production down:** call${phone} now and describe the problem: that alerts our on-call engineer at once, day and night.`,
       "",
     );
   }

@@ -1,8 +1,16 @@
+import type { Logger } from "probot";
 import type { Policy } from "../config/policy.js";
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
+import type { GitHub } from "../github/octokit.js";
 import type { RepoSetupCache } from "../github/repo-setup.js";
+import type { TeamMembership } from "../github/team-members.js";
+import type { DueLoop } from "../helpers/due-loop.js";
 import type { KeyedMutex } from "../helpers/keyed-mutex.js";
+import type { Notifiers } from "../notify/index.js";
+import type { Metrics } from "../runtime/metrics.js";
 import type { Store } from "../store/db.js";
+import type { TrackedRow } from "../store/intake-store.js";
+import type { InboxRow } from "../store/tracking-store.js";
 
 export interface Clock {
   now(): number;
@@ -28,6 +36,29 @@ export interface AppDeps {
   setups: RepoSetupCache;
   calendars: CalendarCache;
   clock: Clock;
-  /** Serialises work on one issue within this process. */
+  /** Serialises work on one issue within this process (the store's issue lease does it across replicas). */
   issueLocks: KeyedMutex;
+  /** This process's name in leases: unique per process, so replicas never share one. */
+  owner: string;
+  notifiers: Notifiers;
+  teams: TeamMembership;
+  metrics: Metrics;
+  /** Test-only crash points (SUPPORT_SLA_FAILPOINT); a no-op in production. */
+  failpoint: (name: string) => void;
+  /** Start the inbox and scheduler loops (the server); tests drive them by hand. */
+  autostart: boolean;
+}
+
+/** What a handler gets besides AppDeps: an authenticated client per installation and the app's log. */
+export interface HandlerDeps extends AppDeps {
+  auth: (installationId: number) => Promise<GitHub>;
+  log: Logger;
+  /** Tells the scheduler a deadline was stored or moved, so it need not wait for its next wake-up. */
+  kickScheduler?: () => void;
+}
+
+export interface Runtime {
+  inbox: DueLoop<InboxRow>;
+  scheduler: DueLoop<TrackedRow>;
+  stop(): Promise<void>;
 }

@@ -1,16 +1,31 @@
 import { createHash } from "node:crypto";
 import type { Context } from "probot";
 import type { Policy, PriorityPolicy } from "../config/policy.js";
-import { computeDeadline } from "../domain/deadline.js";
+import type { BusinessCalendar } from "../domain/business-hours.js";
 import { classifyIssue, type IntakeVerdict } from "../domain/forms/classify.js";
+import {
+  onReopen,
+  onReplan,
+  pagesAtStart as pagesAtIntake,
+  type SlaRecord,
+  startTracking,
+} from "../domain/sla/clock.js";
 import { INTAKE_MARKER, type IntakeView, renderIntakeComment } from "../github/intake-comment.js";
 import { applyLabelPlan, planLabels } from "../github/labels.js";
 import type { IssueRef } from "../github/octokit.js";
 import type { RepoSetup } from "../github/repo-setup.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { isBot } from "../helpers/is-bot.js";
-import { getTrackedIssue, repoKey, saveTrackedIssue, type TrackedIssue } from "../store/intake-store.js";
-import type { AppDeps } from "./deps.js";
+import {
+  getTrackedIssue,
+  repoKey,
+  saveTrackedIssue,
+  type TrackedIssue,
+  type TrackedRow,
+} from "../store/intake-store.js";
+import type { HandlerDeps } from "./deps.js";
+import { effectKey, findPriority, once, pagerIssue } from "./sla.js";
+import { toColumns, toSlaRecord } from "./sla-record.js";
 
 type IssuesContext = Context<"issues.opened" | "issues.edited" | "issues.reopened" | "issues.labeled">;
 
@@ -39,22 +54,20 @@ function formLinks(setup: RepoSetup, htmlUrl: string): IntakeView["formLinks"] {
   }));
 }
 
-export function pagesAtIntake(priority: PriorityPolicy): boolean {
-  return priority.page && priority.clock === "calendar";
-}
-
 function buildView(
   policy: Policy,
   verdict: IntakeVerdict,
   priority: PriorityPolicy,
   deadlineMs: number,
+  pagesNow: boolean,
   links: IntakeView["formLinks"],
 ): IntakeView {
   const type = policy.types.find((t) => t.key === verdict.type);
   return {
     typeLabel: type?.label ?? verdict.type,
     priorityLabel: priority.label,
-    pagesNow: pagesAtIntake(priority),
+    productionDown: pagesAtIntake(priority),
+    pagesNow,
     deadlineMs,
     timezone: policy.calendar.timezone,
     intake: verdict.intake,
@@ -66,13 +79,55 @@ function buildView(
   };
 }
 
+/** The clock fields of the row after this intake: started, re-planned, or a new cycle on reopen. */
+function planClock(
+  previous: TrackedRow | undefined,
+  trigger: IntakeTrigger,
+  policy: Policy,
+  priority: PriorityPolicy,
+  calendar: BusinessCalendar,
+  createdAt: number,
+  reopenedAt: number,
+  now: number,
+): { record: SlaRecord; triggerPage: boolean; removeLabels: string[] } {
+  const warnAt = policy.escalation.warnAt;
+  if (!previous) {
+    const start = startTracking(calendar, priority, createdAt, warnAt);
+    return { record: start.record, triggerPage: start.triggerPage, removeLabels: [] };
+  }
+  let record = toSlaRecord(previous);
+  const removeLabels: string[] = [];
+  let triggerPage = false;
+  if (trigger.kind === "reopened") {
+    const reopen = onReopen(record, reopenedAt, calendar, priority, warnAt);
+    if (reopen.newCycle) {
+      record = { ...record, ...reopen.patch };
+      if (reopen.removeAtRiskLabel) removeLabels.push(policy.labels.atRisk);
+      if (reopen.removeBreachedLabel) removeLabels.push(policy.labels.breached);
+      triggerPage = reopen.triggerPage;
+    }
+  }
+  const replan = onReplan(record, priority, calendar, warnAt, now);
+  if (replan.replanned && replan.changed) {
+    record = { ...record, ...replan.patch, paged: record.paged || replan.triggerPage };
+    if (replan.removeAtRiskLabel) removeLabels.push(policy.labels.atRisk);
+    triggerPage ||= replan.triggerPage;
+  } else if (record.priority !== priority.key) {
+    record = { ...record, priority: priority.key }; // the clock is over: only the label changes
+  }
+  if (triggerPage) record = { ...record, paged: true };
+  return { record, triggerPage, removeLabels };
+}
+
 /**
  * Classifies one issue and brings GitHub in line with the verdict: the type and priority labels,
- * the intake label, and the one intake comment. Safe to run any number of times.
+ * the intake label, the one intake comment, and the first-response clock (started at creation,
+ * re-planned on a priority change, restarted on a reopening without a reply). Safe to run any
+ * number of times.
  */
 export async function runIntake(
   context: IssuesContext,
-  deps: AppDeps,
+  deps: HandlerDeps,
   trigger: IntakeTrigger,
 ): Promise<void> {
   const { issue, repository } = context.payload;
@@ -86,11 +141,22 @@ export async function runIntake(
   const verdict = classifyIssue({ body: issue.body ?? "", labels, forms: setup.forms, policy });
   const previous = await getTrackedIssue(deps.store, key);
   const { priority: priorityKey, override } = resolvePriority(verdict, previous, trigger);
-  const priority = policy.priorities.find((p) => p.key === priorityKey) ?? policy.priorities[0];
-  if (!priority) throw new Error("policy has no priorities");
-
+  const priority = findPriority(policy, priorityKey);
+  const now = deps.clock.now();
   const createdAt = Date.parse(issue.created_at);
-  const deadlineAt = computeDeadline(deps.calendars.for(policy), priority, createdAt);
+  const clock = planClock(
+    previous,
+    trigger,
+    policy,
+    priority,
+    deps.calendars.for(policy),
+    createdAt,
+    Date.parse(issue.updated_at),
+    now,
+  );
+  const { record: sla } = clock;
+  const pagesNow = pagesAtIntake(priority) && deps.notifiers.pagerduty !== null;
+
   const typeLabel = policy.types.find((t) => t.key === verdict.type)?.label;
   const desired = [
     typeLabel,
@@ -98,45 +164,66 @@ export async function runIntake(
     verdict.intake === "incomplete" ? policy.labels.incomplete : undefined,
   ].filter((l): l is string => l !== undefined);
 
-  const record: TrackedIssue = {
+  const row: TrackedIssue = {
     repo: key.repo,
     number: key.number,
     installation_id: context.payload.installation?.id ?? 0,
     author: issue.user?.login ?? "",
     type: verdict.type,
-    priority: priority.key,
     priority_override: override,
     body_priority: verdict.priority,
     intake: verdict.intake,
     created_at: createdAt,
-    deadline_at: deadlineAt,
     intake_comment_id: previous?.intake_comment_id ?? null,
     intake_comment_digest: previous?.intake_comment_digest ?? null,
-    updated_at: deps.clock.now(),
+    title: issue.title,
+    html_url: issue.html_url,
+    updated_at: now,
+    ...(toColumns(sla, sla.cycle) as Pick<TrackedIssue, "priority" | "deadline_at">),
+    priority: priority.key,
+    deadline_at: sla.deadlineAt,
   };
   // Claim first: if we crash after posting the comment, the next attempt knows one may exist.
-  if (!previous) await saveTrackedIssue(deps.store, record);
+  if (!previous) await saveTrackedIssue(deps.store, row);
 
-  await applyLabelPlan(context.octokit, ref, planLabels(labels, desired, policy), setup.labels);
+  const plan = planLabels(labels, desired, policy);
+  plan.remove.push(
+    ...clock.removeLabels.filter((l) => labels.some((x) => x.toLowerCase() === l.toLowerCase())),
+  );
+  await applyLabelPlan(context.octokit, ref, plan, setup.labels);
 
   const body = renderIntakeComment(
-    buildView(policy, verdict, priority, deadlineAt, formLinks(setup, repository.html_url)),
+    buildView(policy, verdict, priority, sla.deadlineAt, pagesNow, formLinks(setup, repository.html_url)),
   );
   const digest = createHash("sha256").update(body).digest("hex");
-  if (record.intake_comment_id === null || record.intake_comment_digest !== digest) {
-    record.intake_comment_id = await upsertStickyComment(context.octokit, ref, INTAKE_MARKER, body, {
-      id: record.intake_comment_id,
+  if (row.intake_comment_id === null || row.intake_comment_digest !== digest) {
+    row.intake_comment_id = await upsertStickyComment(context.octokit, ref, INTAKE_MARKER, body, {
+      id: row.intake_comment_id,
       mayExist: previous !== undefined,
     });
-    record.intake_comment_digest = digest;
+    row.intake_comment_digest = digest;
   }
-  await saveTrackedIssue(deps.store, record);
+  const { pagerduty } = deps.notifiers;
+  if (clock.triggerPage && pagerduty) {
+    const saved = { ...row, cycle: sla.cycle } as TrackedRow;
+    await once(deps, effectKey(saved, "page"), "rerun", async () => {
+      await pagerduty.trigger(
+        pagerIssue(saved),
+        `${priority.label}: ${key.repo}#${key.number} ${issue.title}`.slice(0, 1024),
+        "critical",
+        { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
+      );
+    });
+  }
+  await saveTrackedIssue(deps.store, row);
+  if (sla.nextDueAt !== null) deps.kickScheduler?.();
   log.info(
     {
-      type: record.type,
-      priority: record.priority,
-      intake: record.intake,
-      deadline: new Date(deadlineAt).toISOString(),
+      type: row.type,
+      priority: row.priority,
+      intake: row.intake,
+      state: sla.state,
+      deadline: new Date(sla.deadlineAt).toISOString(),
     },
     "intake applied",
   );

@@ -1,6 +1,12 @@
 import type { Context } from "probot";
+import type { Policy } from "../config/policy.js";
+import { onReplan } from "../domain/sla/clock.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
-import type { AppDeps } from "./deps.js";
+import { getTrackedIssue } from "../store/intake-store.js";
+import { pendingForRepo, updateTrackedUnleased } from "../store/tracking-store.js";
+import type { HandlerDeps } from "./deps.js";
+import { findPriority, issueRef, removeLabel, withIssueLock } from "./sla.js";
+import { toColumns, toSlaRecord } from "./sla-record.js";
 
 export const CHECK_NAME = "support-sla config";
 const MAX_OUTPUT = 60_000;
@@ -39,7 +45,7 @@ export function checkRunOutput(problems: string[]): { title: string; summary: st
  * A push that changes the config or the issue forms gets a check run listing every problem, and
  * on the default branch refreshes the cached setup (a broken config keeps the last good policy).
  */
-export async function handlePush(context: Context<"push">, deps: AppDeps): Promise<void> {
+export async function handlePush(context: Context<"push">, deps: HandlerDeps): Promise<void> {
   const { payload } = context;
   const owner = payload.repository.owner?.login ?? payload.repository.owner?.name ?? "";
   const repo = payload.repository.name;
@@ -64,9 +70,45 @@ export async function handlePush(context: Context<"push">, deps: AppDeps): Promi
   const onDefaultBranch = payload.ref === `refs/heads/${payload.repository.default_branch}`;
   if (!onDefaultBranch) return;
   if (repo === ".github") deps.setups.invalidateOwner(owner);
-  deps.setups.remember(deps.setups.repoKey({ owner, repo }), snapshot);
-  context.log.info(
-    { repo: `${owner}/${repo}`, problems: snapshot.problems.length },
-    "support setup refreshed",
-  );
+  const key = deps.setups.repoKey({ owner, repo });
+  const setup = deps.setups.remember(key, snapshot);
+  context.log.info({ repo: key, problems: snapshot.problems.length }, "support setup refreshed");
+  // A broken config changes nothing; a valid one re-plans the running clocks (unchanged ones stay).
+  if (snapshot.policy) await replanRepo(context, deps, key, setup.policy);
+}
+
+/** A config change moves the deadlines of the repo's issues still waiting for a first response. */
+async function replanRepo(
+  context: Context<"push">,
+  deps: HandlerDeps,
+  repo: string,
+  policy: Policy,
+): Promise<void> {
+  const calendar = deps.calendars.for(policy);
+  let moved = 0;
+  for (const pending of await pendingForRepo(deps.store, repo)) {
+    await withIssueLock(deps, pending, async () => {
+      const row = await getTrackedIssue(deps.store, pending);
+      if (!row) return;
+      const priority = findPriority(policy, row.priority);
+      const decision = onReplan(
+        toSlaRecord(row),
+        priority,
+        calendar,
+        policy.escalation.warnAt,
+        deps.clock.now(),
+      );
+      if (!decision.replanned || !decision.changed) return;
+      if (decision.removeAtRiskLabel) await removeLabel(context.octokit, issueRef(row), policy.labels.atRisk);
+      await updateTrackedUnleased(deps.store, row, {
+        ...toColumns(decision.patch, row.cycle),
+        updated_at: deps.clock.now(),
+      });
+      moved++;
+    });
+  }
+  if (moved > 0) {
+    deps.kickScheduler?.();
+    context.log.info({ repo, moved }, "pending deadlines re-planned for the new config");
+  }
 }

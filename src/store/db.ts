@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import SQLite from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";
@@ -34,9 +34,10 @@ export function describeDatabaseUrl(
 export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = process.cwd()): Promise<Store> {
   const target = describeDatabaseUrl(url, cwd);
   let db: Kysely<Database>;
+  let sqlite: SQLite.Database | undefined;
   if (target.dialect === "sqlite") {
     if (target.path !== ":memory:") mkdirSync(dirname(target.path), { recursive: true });
-    const sqlite = new SQLite(target.path);
+    sqlite = new SQLite(target.path);
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
@@ -44,11 +45,19 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = proces
   } else {
     // BIGINT columns hold epoch milliseconds and ids, all within Number's safe range.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 10 }) }),
-    });
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle connection the server dropped (restart, failover) must not crash the process: the
+    // pool discards it and the next query opens a new one.
+    pool.on("error", () => undefined);
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const migrating = sqlite
+    ? migrateSqlite(db, sqlite)
+    : new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  const { error, results } = await migrating.catch(async (e: unknown) => {
+    await db.destroy();
+    throw e;
+  });
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === "Error")?.migrationName;
@@ -57,4 +66,27 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = proces
     );
   }
   return { db, dialect: target.dialect, close: () => db.destroy() };
+}
+
+let sqliteMigrations: Promise<unknown> = Promise.resolve();
+
+/**
+ * Kysely runs SQLite migrations outside a transaction and without a lock (on PostgreSQL it takes
+ * an advisory lock and one transaction). One IMMEDIATE transaction makes them all-or-nothing and
+ * makes another process opening the same file wait its turn. Within this process they run one
+ * at a time: a second BEGIN IMMEDIATE would block the event loop the first one needs to finish.
+ */
+function migrateSqlite(db: Kysely<Database>, sqlite: SQLite.Database): Promise<MigrationResultSet> {
+  const run = sqliteMigrations.then(async () => {
+    sqlite.exec("BEGIN IMMEDIATE");
+    let outcome: MigrationResultSet | undefined;
+    try {
+      outcome = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    } finally {
+      if (sqlite.inTransaction) sqlite.exec(outcome && !outcome.error ? "COMMIT" : "ROLLBACK");
+    }
+    return outcome;
+  });
+  sqliteMigrations = run.catch(() => undefined);
+  return run;
 }

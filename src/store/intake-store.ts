@@ -1,8 +1,34 @@
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Store } from "./db.js";
+import { derivedNextDue, nextDueFor } from "./next-due.js";
 import type { TrackedIssuesTable } from "./schema.js";
 
-export type TrackedIssue = Omit<Selectable<TrackedIssuesTable>, "version">;
+/** One tracked issue as stored, `version` included. */
+export type TrackedRow = Selectable<TrackedIssuesTable>;
+
+/** Columns the intake handler owns. */
+type IntakeColumn =
+  | "repo"
+  | "number"
+  | "installation_id"
+  | "author"
+  | "type"
+  | "priority"
+  | "priority_override"
+  | "body_priority"
+  | "intake"
+  | "created_at"
+  | "deadline_at"
+  | "intake_comment_id"
+  | "intake_comment_digest"
+  | "updated_at";
+
+/**
+ * What `saveTrackedIssue` takes: the intake columns, plus any SLA columns the caller knows.
+ * A row read back (`getTrackedIssue`) is one too, with every column present.
+ */
+export type TrackedIssue = Pick<TrackedRow, IntakeColumn> & Partial<Omit<TrackedRow, IntakeColumn>>;
+
 export interface IssueKey {
   repo: string;
   number: number;
@@ -10,25 +36,42 @@ export interface IssueKey {
 
 export const repoKey = (owner: string, name: string) => `${owner}/${name}`.toLowerCase();
 
-export async function getTrackedIssue(store: Store, key: IssueKey): Promise<TrackedIssue | undefined> {
-  const row = await store.db
+export async function getTrackedIssue(store: Store, key: IssueKey): Promise<TrackedRow | undefined> {
+  return await store.db
     .selectFrom("tracked_issues")
     .selectAll()
     .where("repo", "=", key.repo)
     .where("number", "=", key.number)
     .executeTakeFirst();
-  if (!row) return undefined;
-  const { version: _version, ...issue } = row;
-  return issue;
 }
 
-/** Inserts or replaces the issue's intake state. */
+/**
+ * Inserts or updates the issue. A new row starts its first cycle at `created_at`, warns at
+ * `at_risk_at` (default: the deadline) and is due then. An existing row keeps the columns not
+ * given (state, cycle, lease, first response, ...); its `version` is bumped and `next_due_at`
+ * re-derived from the deadline it now has, unless given.
+ */
 export async function saveTrackedIssue(store: Store, issue: TrackedIssue): Promise<void> {
-  const { repo, number, ...rest } = issue;
+  const { version: _version, ...given } = issue;
+  const inserted = {
+    cycle_started_at: issue.created_at,
+    at_risk_at: issue.deadline_at,
+    ...given,
+  };
+  if (!("next_due_at" in given)) {
+    inserted.next_due_at = nextDueFor(inserted.state ?? "pending", inserted.at_risk_at, inserted.deadline_at);
+  }
+  const { repo: _repo, number: _number, ...changed } = given;
   await store.db
     .insertInto("tracked_issues")
-    .values(issue)
-    .onConflict((oc) => oc.columns(["repo", "number"]).doUpdateSet({ ...rest }))
+    .values(inserted)
+    .onConflict((oc) =>
+      oc.columns(["repo", "number"]).doUpdateSet({
+        ...changed,
+        ...derivedNextDue(changed),
+        version: sql<number>`tracked_issues.version + 1`,
+      }),
+    )
     .execute();
 }
 

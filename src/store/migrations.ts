@@ -1,4 +1,11 @@
-import type { Kysely, Migration, MigrationProvider } from "kysely";
+import {
+  type ColumnDataType,
+  type ColumnDefinitionBuilder,
+  type Kysely,
+  type Migration,
+  type MigrationProvider,
+  sql,
+} from "kysely";
 
 /** Migrations live in code so the built app carries them; each runs once, in name order. */
 const migrations: Record<string, Migration> = {
@@ -28,6 +35,78 @@ const migrations: Record<string, Migration> = {
         .addColumn("updated_at", "bigint", (c) => c.notNull())
         .addColumn("version", "integer", (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint("tracked_issues_pk", ["repo", "number"])
+        .execute();
+    },
+  },
+  "0002_sla": {
+    async up(db: Kysely<unknown>) {
+      // SQLite adds one column per ALTER TABLE; NOT NULL columns need a default for existing rows.
+      const columns: [string, ColumnDataType, (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder][] = [
+        ["state", "varchar(16)", (c) => c.notNull().defaultTo("pending")],
+        ["cycle", "integer", (c) => c.notNull().defaultTo(1)],
+        ["cycle_started_at", "bigint", (c) => c.notNull().defaultTo(0)],
+        ["at_risk_at", "bigint", (c) => c.notNull().defaultTo(0)],
+        ["next_due_at", "bigint", (c) => c],
+        ["lease_owner", "varchar(200)", (c) => c],
+        ["lease_until", "bigint", (c) => c],
+        ["title", "text", (c) => c.notNull().defaultTo("")],
+        ["html_url", "text", (c) => c.notNull().defaultTo("")],
+        ["first_response_at", "bigint", (c) => c],
+        ["first_response_by", "varchar(100)", (c) => c],
+        ["first_response_business_ms", "bigint", (c) => c],
+        ["first_response_late", "integer", (c) => c.notNull().defaultTo(0)],
+        ["closed_at", "bigint", (c) => c],
+        ["paged_cycle", "integer", (c) => c],
+        ["breached_at", "bigint", (c) => c],
+      ];
+      for (const [name, type, build] of columns) {
+        await db.schema.alterTable("tracked_issues").addColumn(name, type, build).execute();
+      }
+      // Rows from intake-only releases: the clock started at creation; without a stored warn
+      // instant they warn at the deadline. Due now or later, the scheduler re-reads the comments
+      // before acting, so an issue answered meanwhile is recorded as met, not escalated.
+      await sql`update tracked_issues set cycle_started_at = created_at, at_risk_at = deadline_at, next_due_at = deadline_at`.execute(
+        db,
+      );
+      await db.schema
+        .createIndex("tracked_issues_next_due_idx")
+        .on("tracked_issues")
+        .column("next_due_at")
+        .where(sql.ref("next_due_at"), "is not", null)
+        .execute();
+
+      await db.schema
+        .createTable("inbox")
+        .addColumn("delivery_id", "varchar(64)", (c) => c.primaryKey())
+        .addColumn("event", "varchar(64)", (c) => c.notNull())
+        .addColumn("installation_id", "bigint")
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("received_at", "bigint", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("available_at", "bigint", (c) => c.notNull())
+        .addColumn("lease_owner", "varchar(200)")
+        .addColumn("lease_until", "bigint")
+        .addColumn("done_at", "bigint")
+        .addColumn("last_error", "text")
+        .execute();
+      await db.schema.createIndex("inbox_due_idx").on("inbox").columns(["done_at", "available_at"]).execute();
+
+      await db.schema
+        .createTable("effects")
+        .addColumn("key", "varchar(300)", (c) => c.primaryKey())
+        .addColumn("status", "varchar(16)", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("leases")
+        .addColumn("name", "varchar(200)", (c) => c.primaryKey())
+        .addColumn("owner", "varchar(200)", (c) => c.notNull())
+        .addColumn("until", "bigint", (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable("meta")
+        .addColumn("key", "varchar(200)", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
         .execute();
     },
   },

@@ -1,4 +1,4 @@
-import type { Generated } from "kysely";
+import type { ColumnType, Generated } from "kysely";
 
 /** Instants are stored as epoch milliseconds (UTC) in BIGINT columns on both databases. */
 export interface DeliveriesTable {
@@ -6,6 +6,13 @@ export interface DeliveriesTable {
   event: string;
   handled_at: number;
 }
+
+/** Where an issue's first-response clock stands. `met` and `cancelled` (and `breached`) are final. */
+export type SlaState = "pending" | "at-risk" | "breached" | "met" | "cancelled";
+export const SLA_STATES: readonly SlaState[] = ["pending", "at-risk", "breached", "met", "cancelled"];
+
+/** A column with a database default: optional on insert, always present when read. */
+type Defaulted<T> = ColumnType<T, T | undefined, T>;
 
 export interface TrackedIssuesTable {
   /** `owner/name`, lower-cased: GitHub names are case-insensitive. */
@@ -26,10 +33,81 @@ export interface TrackedIssuesTable {
   /** Digest of the last rendered intake comment: an unchanged comment is not written again. */
   intake_comment_digest: string | null;
   updated_at: number;
+  /** Bumped by every content change (not by leases): optimistic concurrency for unleased writers. */
   version: Generated<number>;
+
+  // 0002_sla
+  state: Defaulted<SlaState>;
+  /** 1 from intake; +1 each time an issue that never got a team reply is reopened. */
+  cycle: Defaulted<number>;
+  /** Clock start of the current cycle: `created_at`, or the reopen instant. */
+  cycle_started_at: Defaulted<number>;
+  /** When the issue turns at risk (`escalation.warn_at` of the target). */
+  at_risk_at: Defaulted<number>;
+  /**
+   * The next instant the scheduler must act: `at_risk_at` while pending, `deadline_at` while at risk,
+   * NULL once breached, met or cancelled. Derived by the store whenever a write changes `state`,
+   * `at_risk_at` or `deadline_at`, unless the write sets it explicitly (e.g. a retry later).
+   */
+  next_due_at: Defaulted<number | null>;
+  lease_owner: Defaulted<string | null>;
+  lease_until: Defaulted<number | null>;
+  title: Defaulted<string>;
+  html_url: Defaulted<string>;
+  first_response_at: Defaulted<number | null>;
+  first_response_by: Defaulted<string | null>;
+  /** Business milliseconds from `cycle_started_at` to the first response. */
+  first_response_business_ms: Defaulted<number | null>;
+  /** 1 when the first response came after the deadline. */
+  first_response_late: Defaulted<number>;
+  closed_at: Defaulted<number | null>;
+  /** The cycle for which PagerDuty was triggered (acknowledge/resolve only that one). */
+  paged_cycle: Defaulted<number | null>;
+  breached_at: Defaulted<number | null>;
+}
+
+/** Webhook deliveries taken in before processing, so a crash never loses one. */
+export interface InboxTable {
+  delivery_id: string;
+  event: string;
+  installation_id: number | null;
+  /** The webhook payload as JSON text. */
+  payload: string;
+  received_at: number;
+  attempts: Defaulted<number>;
+  /** When the delivery may be tried (again). */
+  available_at: number;
+  lease_owner: Defaulted<string | null>;
+  lease_until: Defaulted<number | null>;
+  done_at: Defaulted<number | null>;
+  last_error: Defaulted<string | null>;
+}
+
+/** Outbox of side effects (comment, label, Slack, page) by idempotency key. */
+export interface EffectsTable {
+  key: string;
+  status: "sending" | "done";
+  updated_at: number;
+}
+
+/** Singleton jobs (reconciliation, ...) held by one replica at a time. */
+export interface LeasesTable {
+  name: string;
+  owner: string;
+  until: number;
+}
+
+/** Small named values: watermarks and the like. */
+export interface MetaTable {
+  key: string;
+  value: string;
 }
 
 export interface Database {
   deliveries: DeliveriesTable;
   tracked_issues: TrackedIssuesTable;
+  inbox: InboxTable;
+  effects: EffectsTable;
+  leases: LeasesTable;
+  meta: MetaTable;
 }

@@ -5,6 +5,7 @@ import { formatLocal, inlineText } from "../../src/github/markdown.js";
 const view: IntakeView = {
   typeLabel: "type: problem",
   priorityLabel: "priority: urgent",
+  productionDown: false,
   pagesNow: false,
   deadlineMs: Date.parse("2026-11-30T08:30:00Z"),
   timezone: "Europe/Brussels",
@@ -63,7 +64,13 @@ describe("the intake comment", () => {
   });
 
   it("for Production down says on-call is paged and gives the escalation number", () => {
-    const text = renderIntakeComment({ ...view, pagesNow: true, phone: "+32 2 555 01 01", intake: "valid" });
+    const text = renderIntakeComment({
+      ...view,
+      productionDown: true,
+      pagesNow: true,
+      phone: "+32 2 555 01 01",
+      intake: "valid",
+    });
     expect(text).toContain("on-call engineer is being paged now");
     expect(text).toContain("+32 2 555 01 01");
   });

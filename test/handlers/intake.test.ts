@@ -1,6 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
+import { createNotifiers } from "../../src/notify/index.js";
 import { getTrackedIssue } from "../../src/store/intake-store.js";
 import {
   API,
@@ -150,7 +151,16 @@ describe("issues.opened", () => {
     expect(text).not.toContain("being paged");
   });
 
-  it("tells a Production-down problem that on-call is paged, with the escalation phone", async () => {
+  it("tells a Production-down problem that on-call is paged, with the escalation phone, and pages", async () => {
+    await h.close();
+    h = await createHarness({
+      notifiers: createNotifiers({
+        PAGERDUTY_ROUTING_KEY: "R0UTINGKEY",
+        PAGERDUTY_EVENTS_URL: "https://events.pd.test/v2/enqueue",
+      }),
+    });
+    const pages = capture();
+    nock("https://events.pd.test").post("/v2/enqueue", pages.match).reply(202, { status: "success" });
     const comment = capture();
     mockToken();
     mockSetupReads({
@@ -173,6 +183,9 @@ describe("issues.opened", () => {
     expect(text).toContain("**\\+32 2 555 01 01**");
     // 30 minutes, 24/7, from 15:30 UTC.
     expect(text).toContain("(2026-11-27 16:00 UTC)");
+    expect(pages.bodies).toEqual([
+      expect.objectContaining({ event_action: "trigger", dedup_key: "support-sla:acme/support#1:cycle-1" }),
+    ]);
   });
 });
 
@@ -345,7 +358,14 @@ describe("request count", () => {
 });
 
 describe("interception canary", () => {
-  it("an unmocked GitHub call fails the handler instead of reaching the network", async () => {
-    await expect(h.receive("issues", issuePayload("opened", { body: problem() }))).rejects.toThrow();
+  it("an unmocked GitHub call fails the delivery instead of reaching the network; it stays queued for a retry", async () => {
+    await h.receive("issues", issuePayload("opened", { body: problem() }), "canary");
+    const row = await h.store.db
+      .selectFrom("inbox")
+      .selectAll()
+      .where("delivery_id", "=", "canary")
+      .executeTakeFirst();
+    expect(row?.done_at).toBeNull();
+    expect(row?.last_error).toMatch(/Nock: (No match|Disallowed net connect)/);
   });
 });

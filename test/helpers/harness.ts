@@ -4,9 +4,12 @@ import { join } from "node:path";
 import nock from "nock";
 import { Probot, ProbotOctokit } from "probot";
 import { RepoSetupCache } from "../../src/github/repo-setup.js";
-import { CalendarCache } from "../../src/handlers/deps.js";
+import { TeamMembership } from "../../src/github/team-members.js";
+import { type AppDeps, CalendarCache, type Runtime } from "../../src/handlers/deps.js";
 import { KeyedMutex } from "../../src/helpers/keyed-mutex.js";
 import { createApp } from "../../src/index.js";
+import type { Notifiers } from "../../src/notify/index.js";
+import { Metrics } from "../../src/runtime/metrics.js";
 import { openStore, type Store } from "../../src/store/db.js";
 import { generatePrivateKey } from "../standin/keys.js";
 import { INSTALLATION_ID, OWNER, REPO } from "./payloads.js";
@@ -27,14 +30,32 @@ export interface Harness {
   probot: Probot;
   store: Store;
   setups: RepoSetupCache;
+  runtime: Runtime;
+  clock: { now: () => number; set(iso: string): void };
+  /** Delivers a webhook and waits until the inbox has applied it. */
   receive(name: string, payload: object, id?: string): Promise<void>;
+  /** Runs the scheduler over everything due at the harness clock's now. */
+  tick(): Promise<void>;
   close(): Promise<void>;
 }
 
-/** A Probot with the app loaded, an in-memory store, Octokit retry/throttle off, fixed clock. */
-export async function createHarness(now = () => Date.parse("2026-11-27T15:31:00Z")): Promise<Harness> {
+export interface HarnessOptions {
+  now?: string;
+  notifiers?: Notifiers;
+  failpoint?: (name: string) => void;
+}
+
+/** A Probot with the app loaded, an in-memory store, Octokit retry/throttle off, a settable clock. */
+export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
+  let current = Date.parse(options.now ?? "2026-11-27T15:31:00Z");
+  const clock = { now: () => current, set: (iso: string) => void (current = Date.parse(iso)) };
   const store = await openStore("sqlite::memory:");
-  const setups = new RepoSetupCache({ ttlMs: 60_000, fallbackForms: shippedForms(), now });
+  // Tests move the clock by days: the cache lives as long as the test.
+  const setups = new RepoSetupCache({
+    ttlMs: 365 * 86_400_000,
+    fallbackForms: shippedForms(),
+    now: clock.now,
+  });
   const probot = new Probot({
     appId: 1,
     privateKey: generatePrivateKey(),
@@ -46,21 +67,38 @@ export async function createHarness(now = () => Date.parse("2026-11-27T15:31:00Z
       throttle: { ...(options.throttle as object), enabled: false },
     })),
   });
+  let runtime: Runtime | undefined;
+  const deps: AppDeps = {
+    store,
+    setups,
+    calendars: new CalendarCache(),
+    clock,
+    issueLocks: new KeyedMutex(),
+    owner: "test-process",
+    notifiers: options.notifiers ?? { slack: null, pagerduty: null },
+    teams: new TeamMembership(60_000, clock.now),
+    metrics: new Metrics(),
+    failpoint: options.failpoint ?? (() => {}),
+    autostart: false,
+  };
   await probot.load(
-    createApp({
-      store,
-      setups,
-      calendars: new CalendarCache(),
-      clock: { now },
-      issueLocks: new KeyedMutex(),
+    createApp(deps, (r) => {
+      runtime = r;
     }),
   );
+  if (!runtime) throw new Error("the app did not start its runtime");
+  const rt = runtime;
   return {
     probot,
     store,
     setups,
-    receive: (name, payload, id = randomUUID()) =>
-      probot.receive({ name, id, payload } as unknown as Parameters<Probot["receive"]>[0]),
+    runtime: rt,
+    clock,
+    receive: async (name, payload, id = randomUUID()) => {
+      await probot.receive({ name, id, payload } as unknown as Parameters<Probot["receive"]>[0]);
+      await rt.inbox.drain();
+    },
+    tick: () => rt.scheduler.drain(),
     close: () => store.close(),
   };
 }

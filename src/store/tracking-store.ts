@@ -1,0 +1,461 @@
+import { type Selectable, sql, type Updateable } from "kysely";
+import type { Store } from "./db.js";
+import type { IssueKey, TrackedRow } from "./intake-store.js";
+import { derivedNextDue } from "./next-due.js";
+import { type InboxTable, SLA_STATES, type SlaState, type TrackedIssuesTable } from "./schema.js";
+
+/*
+ * Concurrency model (the same on SQLite and PostgreSQL):
+ * - The scheduler owns a row only while it holds its lease (`claimDue`); its writes are fenced by
+ *   `lease_owner` (`updateTracked`), so a replica whose lease expired and was taken over cannot
+ *   overwrite the new owner's work.
+ * - Webhook-driven writes (first response, close, re-plan, reopen) never wait for a lease: they
+ *   bump `version`, and either apply unconditionally (`updateTrackedUnleased`) or only on the
+ *   version they read (`updateIfVersion`). The scheduler passes the `version` of the row it claimed
+ *   to `updateTracked`, so a webhook change made while it was working makes its commit fail: it
+ *   re-reads and decides again instead of overwriting, say, `met` with `breached`.
+ * - Leases (claim, renew, release) do not bump `version`: they are not content.
+ * - Side effects are made exactly once through the `effects` outbox, keyed by transition.
+ */
+
+export type { IssueKey, TrackedRow } from "./intake-store.js";
+export type { SlaState } from "./schema.js";
+
+/** Columns a tracking write may change: not the key, the lease or the version. */
+export type TrackedPatch = Omit<
+  Updateable<TrackedIssuesTable>,
+  "repo" | "number" | "version" | "lease_owner" | "lease_until"
+>;
+
+export interface ClaimOptions {
+  now: number;
+  /** Unique per process (and per restart): fencing compares it. */
+  owner: string;
+  leaseMs: number;
+  limit: number;
+}
+
+/**
+ * Takes up to `limit` rows due at `now` (`next_due_at <= now`) whose lease is free (none, or
+ * expired), earliest first, and leases them to `owner` until `now + leaseMs`. Atomic: concurrent
+ * claimers (several processes on one PostgreSQL, or on one SQLite file) never get the same row.
+ */
+export async function claimDue(store: Store, options: ClaimOptions): Promise<TrackedRow[]> {
+  const { now, owner, leaseMs, limit } = options;
+  const due = store.db
+    .selectFrom("tracked_issues")
+    .where("next_due_at", "<=", now)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+    .orderBy("next_due_at")
+    .limit(limit);
+  const update = store.db
+    .updateTable("tracked_issues")
+    .set({ lease_owner: owner, lease_until: now + leaseMs })
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]));
+  const rows =
+    store.dialect === "postgres"
+      ? // Rows another claimer is taking right now are skipped rather than waited for; the outer
+        // re-check of the lease covers a claim committed between our snapshot and our lock.
+        await update
+          .where((eb) =>
+            eb(
+              eb.refTuple("repo", "number"),
+              "in",
+              due.select(["repo", "number"]).forUpdate().skipLocked().$asTuple("repo", "number"),
+            ),
+          )
+          .returningAll()
+          .execute()
+      : // SQLite runs one writer at a time, so the statement is atomic; rowid spares a key lookup.
+        await update
+          .where(sql`rowid`, "in", due.select(sql<number>`rowid`.as("id")))
+          .returningAll()
+          .execute();
+  return rows.sort((a, b) => (a.next_due_at ?? 0) - (b.next_due_at ?? 0));
+}
+
+/** Gives the row's lease back (only `owner`'s). False when `owner` no longer held it. */
+export async function releaseLease(store: Store, key: IssueKey, owner: string): Promise<boolean> {
+  const result = await store.db
+    .updateTable("tracked_issues")
+    .set({ lease_owner: null, lease_until: null })
+    .where("repo", "=", key.repo)
+    .where("number", "=", key.number)
+    .where("lease_owner", "=", owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Extends `owner`'s lease to `until` (a long escalation). False when the lease was lost. */
+export async function renewLease(
+  store: Store,
+  key: IssueKey,
+  owner: string,
+  until: number,
+): Promise<boolean> {
+  const result = await store.db
+    .updateTable("tracked_issues")
+    .set({ lease_until: until })
+    .where("repo", "=", key.repo)
+    .where("number", "=", key.number)
+    .where("lease_owner", "=", owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+export interface LeasedUpdateOptions {
+  /** Apply only if the row still has this `version` (the one claimed): no webhook changed it since. */
+  version?: number;
+  /** Give the lease back in the same write. */
+  release?: boolean;
+}
+
+/**
+ * Applies `patch` only while `owner` holds the row's lease (fencing), and, with `version`, only if
+ * no other write happened since. False when the lease was lost or the row changed: re-read, re-decide.
+ */
+export async function updateTracked(
+  store: Store,
+  key: IssueKey,
+  owner: string,
+  patch: TrackedPatch,
+  options: LeasedUpdateOptions = {},
+): Promise<boolean> {
+  let query = store.db
+    .updateTable("tracked_issues")
+    .set((eb) => ({
+      ...patch,
+      ...derivedNextDue(patch),
+      ...(options.release ? { lease_owner: null, lease_until: null } : {}),
+      version: eb("version", "+", 1),
+    }))
+    .where("repo", "=", key.repo)
+    .where("number", "=", key.number)
+    .where("lease_owner", "=", owner);
+  if (options.version !== undefined) query = query.where("version", "=", options.version);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * A webhook-driven write (first response, close, re-plan): applies whoever holds the lease and
+ * bumps `version`, so a scheduler working on the row fails its fenced commit and re-reads.
+ * False when the row does not exist.
+ */
+export async function updateTrackedUnleased(
+  store: Store,
+  key: IssueKey,
+  patch: TrackedPatch,
+): Promise<boolean> {
+  return await updateUnleased(store, key, patch, undefined);
+}
+
+/** Like `updateTrackedUnleased`, only if the row still has `expectedVersion` (optimistic concurrency). */
+export async function updateIfVersion(
+  store: Store,
+  key: IssueKey,
+  expectedVersion: number,
+  patch: TrackedPatch,
+): Promise<boolean> {
+  return await updateUnleased(store, key, patch, expectedVersion);
+}
+
+async function updateUnleased(
+  store: Store,
+  key: IssueKey,
+  patch: TrackedPatch,
+  expectedVersion: number | undefined,
+): Promise<boolean> {
+  let query = store.db
+    .updateTable("tracked_issues")
+    .set((eb) => ({ ...patch, ...derivedNextDue(patch), version: eb("version", "+", 1) }))
+    .where("repo", "=", key.repo)
+    .where("number", "=", key.number);
+  if (expectedVersion !== undefined) query = query.where("version", "=", expectedVersion);
+  const result = await query.executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** The earliest `next_due_at` of any row, leased or not; null when nothing is pending. */
+export async function nextDueAt(store: Store): Promise<number | null> {
+  const row = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => eb.fn.min("next_due_at").as("at"))
+    .where("next_due_at", "is not", null)
+    .executeTakeFirst();
+  return toNumberOrNull(row?.at);
+}
+
+/**
+ * The earliest instant `claimDue` could return a row: a due row leased by another process counts
+ * from its lease's expiry. What a scheduler should sleep until (a plain `nextDueAt` keeps
+ * pointing at a row another replica is working on).
+ */
+export async function nextClaimAt(store: Store): Promise<number | null> {
+  const row = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) =>
+      eb.fn
+        .min(
+          eb
+            .case()
+            .when("lease_until", ">", eb.ref("next_due_at"))
+            .then(eb.ref("lease_until"))
+            .else(eb.ref("next_due_at"))
+            .end(),
+        )
+        .as("at"),
+    )
+    .where("next_due_at", "is not", null)
+    .executeTakeFirst();
+  return toNumberOrNull(row?.at);
+}
+
+/** Rows of `repo` still waiting for a first response (pending or at risk), by issue number. */
+export async function pendingForRepo(store: Store, repo: string): Promise<TrackedRow[]> {
+  return await store.db
+    .selectFrom("tracked_issues")
+    .selectAll()
+    .where("repo", "=", repo)
+    .where("state", "in", ["pending", "at-risk"])
+    .orderBy("number")
+    .execute();
+}
+
+export async function countByState(store: Store): Promise<Record<SlaState, number>> {
+  const rows = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => ["state", eb.fn.countAll().as("n")])
+    .groupBy("state")
+    .execute();
+  const counts = Object.fromEntries(SLA_STATES.map((s) => [s, 0])) as Record<SlaState, number>;
+  for (const row of rows) counts[row.state] = Number(row.n);
+  return counts;
+}
+
+// --- Effects outbox --------------------------------------------------------------------------
+
+export type EffectStatus = "new" | "sending" | "done";
+
+/**
+ * Registers the intent to perform the effect `key` (e.g. `breach-comment:acme/app#12:1`).
+ * 'new': this caller inserted it and must perform it, then `finishEffect`. 'sending': someone
+ * began it and did not confirm (a crash, or a concurrent attempt): check the outside world
+ * (e.g. the comment's marker) before doing it again. 'done': already made; skip it.
+ * Of concurrent callers on one key, exactly one gets 'new'.
+ */
+export async function beginEffect(store: Store, key: string, now: number): Promise<EffectStatus> {
+  for (;;) {
+    const inserted = await store.db
+      .insertInto("effects")
+      .values({ key, status: "sending", updated_at: now })
+      .onConflict((oc) => oc.column("key").doNothing())
+      .returning("key")
+      .executeTakeFirst();
+    if (inserted) return "new";
+    const row = await store.db
+      .selectFrom("effects")
+      .select("status")
+      .where("key", "=", key)
+      .executeTakeFirst();
+    // Gone between the two statements (cancelled or pruned): try to register it again.
+    if (row) return row.status;
+  }
+}
+
+/** Records that the effect `key` was made. */
+export async function finishEffect(store: Store, key: string, now: number): Promise<void> {
+  await store.db
+    .insertInto("effects")
+    .values({ key, status: "done", updated_at: now })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ status: "done", updated_at: now }))
+    .execute();
+}
+
+/** Forgets an effect that is known not to have been made (the call failed), so it can be retried as 'new'. */
+export async function cancelEffect(store: Store, key: string): Promise<void> {
+  await store.db.deleteFrom("effects").where("key", "=", key).where("status", "=", "sending").execute();
+}
+
+// --- Inbox -----------------------------------------------------------------------------------
+
+export interface Delivery {
+  /** `X-GitHub-Delivery`. */
+  deliveryId: string;
+  /** `X-GitHub-Event`, with the action if the caller wants it (e.g. `issues.opened`). */
+  event: string;
+  installationId: number | null;
+  /** Any JSON value; stored as JSON text and parsed again by `claimInbox`. */
+  payload: unknown;
+  now: number;
+}
+
+export type InboxRow = Omit<Selectable<InboxTable>, "payload"> & { payload: unknown };
+
+/** Stores a webhook delivery for processing. False when that delivery id is already there (a redelivery). */
+export async function enqueueDelivery(store: Store, delivery: Delivery): Promise<boolean> {
+  const inserted = await store.db
+    .insertInto("inbox")
+    .values({
+      delivery_id: delivery.deliveryId,
+      event: delivery.event,
+      installation_id: delivery.installationId,
+      payload: JSON.stringify(delivery.payload),
+      received_at: delivery.now,
+      available_at: delivery.now,
+    })
+    .onConflict((oc) => oc.column("delivery_id").doNothing())
+    .returning("delivery_id")
+    .executeTakeFirst();
+  return inserted !== undefined;
+}
+
+/**
+ * Takes up to `limit` deliveries not done, available at `now`, whose lease is free, oldest
+ * first; leases them to `owner` and counts the attempt. Atomic like `claimDue`.
+ */
+export async function claimInbox(store: Store, options: ClaimOptions): Promise<InboxRow[]> {
+  const { now, owner, leaseMs, limit } = options;
+  let candidates = store.db
+    .selectFrom("inbox")
+    .select("delivery_id")
+    .where("done_at", "is", null)
+    .where("available_at", "<=", now)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+    .orderBy("available_at")
+    .orderBy("received_at")
+    .limit(limit);
+  if (store.dialect === "postgres") candidates = candidates.forUpdate().skipLocked();
+  const rows = await store.db
+    .updateTable("inbox")
+    .set((eb) => ({ lease_owner: owner, lease_until: now + leaseMs, attempts: eb("attempts", "+", 1) }))
+    .where("delivery_id", "in", candidates)
+    .where("done_at", "is", null)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+    .returningAll()
+    .execute();
+  return rows
+    .map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }))
+    .sort((a, b) => a.available_at - b.available_at || a.received_at - b.received_at);
+}
+
+/** Marks `owner`'s delivery processed. False when the lease was lost (another process has it). */
+export async function finishInbox(store: Store, id: string, owner: string, now: number): Promise<boolean> {
+  const result = await store.db
+    .updateTable("inbox")
+    .set({ done_at: now, lease_owner: null, lease_until: null, last_error: null })
+    .where("delivery_id", "=", id)
+    .where("lease_owner", "=", owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** Gives `owner`'s delivery back to be tried again at `retryAt`, keeping the error. */
+export async function failInbox(
+  store: Store,
+  id: string,
+  owner: string,
+  error: string,
+  retryAt: number,
+): Promise<boolean> {
+  const result = await store.db
+    .updateTable("inbox")
+    .set({ available_at: retryAt, last_error: error, lease_owner: null, lease_until: null })
+    .where("delivery_id", "=", id)
+    .where("lease_owner", "=", owner)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/** The earliest instant `claimInbox` could return a delivery (a leased one counts from its expiry). */
+export async function nextInboxAt(store: Store): Promise<number | null> {
+  const row = await store.db
+    .selectFrom("inbox")
+    .select((eb) =>
+      eb.fn
+        .min(
+          eb
+            .case()
+            .when("lease_until", ">", eb.ref("available_at"))
+            .then(eb.ref("lease_until"))
+            .else(eb.ref("available_at"))
+            .end(),
+        )
+        .as("at"),
+    )
+    .where("done_at", "is", null)
+    .executeTakeFirst();
+  return toNumberOrNull(row?.at);
+}
+
+/** Deliveries not processed yet. */
+export async function inboxBacklog(store: Store): Promise<number> {
+  const row = await store.db
+    .selectFrom("inbox")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("done_at", "is", null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Deletes deliveries processed before `before`; returns how many. */
+export async function pruneInbox(store: Store, before: number): Promise<number> {
+  const result = await store.db.deleteFrom("inbox").where("done_at", "<", before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+// --- Singleton leases ------------------------------------------------------------------------
+
+/**
+ * Takes the named lease for `owner` until `now + ms`: when nobody holds it, when it expired, or
+ * to renew `owner`'s own. Atomic on both databases (one upsert). False when someone else holds it.
+ */
+export async function tryAcquireLease(
+  store: Store,
+  name: string,
+  owner: string,
+  now: number,
+  ms: number,
+): Promise<boolean> {
+  const row = await store.db
+    .insertInto("leases")
+    .values({ name, owner, until: now + ms })
+    .onConflict((oc) =>
+      oc
+        .column("name")
+        .doUpdateSet((eb) => ({ owner: eb.ref("excluded.owner"), until: eb.ref("excluded.until") }))
+        .where((eb) => eb.or([eb("leases.owner", "=", owner), eb("leases.until", "<=", now)])),
+    )
+    .returning("owner")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Gives the named lease back (only `owner`'s). */
+export async function releaseNamedLease(store: Store, name: string, owner: string): Promise<boolean> {
+  const result = await store.db
+    .deleteFrom("leases")
+    .where("name", "=", name)
+    .where("owner", "=", owner)
+    .executeTakeFirst();
+  return result.numDeletedRows > 0n;
+}
+
+// --- Meta ------------------------------------------------------------------------------------
+
+export async function getMeta(store: Store, key: string): Promise<string | undefined> {
+  const row = await store.db.selectFrom("meta").select("value").where("key", "=", key).executeTakeFirst();
+  return row?.value;
+}
+
+export async function setMeta(store: Store, key: string, value: string): Promise<void> {
+  await store.db
+    .insertInto("meta")
+    .values({ key, value })
+    .onConflict((oc) => oc.column("key").doUpdateSet({ value }))
+    .execute();
+}
+
+function toNumberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
