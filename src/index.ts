@@ -3,6 +3,7 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot }
 import type { AppDeps, Runtime } from "./handlers/deps.js";
 import { dispatchDelivery } from "./handlers/dispatch.js";
 import { escalateDue } from "./handlers/escalate.js";
+import { reconcile } from "./handlers/reconcile.js";
 import { DueLoop } from "./helpers/due-loop.js";
 import {
   claimDue,
@@ -12,6 +13,8 @@ import {
   nextDueAt,
   nextInboxAt,
 } from "./store/tracking-store.js";
+
+const RECONCILE_EVERY_MS = 10 * 60_000;
 
 const QUEUED_EVENTS = [
   "issues.opened",
@@ -54,10 +57,24 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       concurrency: 4,
       log: app.log,
     });
+    let reconcileTimer: NodeJS.Timeout | undefined;
+    const runReconcile = async () => {
+      try {
+        const result = await reconcile(app, deps);
+        if (result && result.queued > 0) {
+          app.log.info(result, "reconciliation queued issues missed while the app was down");
+          inbox.kick();
+        }
+      } catch (error) {
+        app.log.warn({ err: error }, "reconciliation failed; it runs again later");
+      }
+    };
     const runtime: Runtime = {
       inbox,
       scheduler,
+      reconcile: runReconcile,
       async stop() {
+        if (reconcileTimer) clearInterval(reconcileTimer);
         await Promise.all([inbox.stop(), scheduler.stop()]);
       },
     };
@@ -90,6 +107,10 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
     if (deps.autostart) {
       inbox.start();
       scheduler.start();
+      // The timer only triggers it: what was reconciled, and which replica does it, lives in the store.
+      void runReconcile();
+      reconcileTimer = setInterval(runReconcile, RECONCILE_EVERY_MS);
+      reconcileTimer.unref();
     }
     onReady?.(runtime);
   };

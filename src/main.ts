@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -14,6 +13,7 @@ import { createNotifiers } from "./notify/index.js";
 import { createFailpoint } from "./runtime/failpoints.js";
 import { githubMetricsPlugin, Metrics } from "./runtime/metrics.js";
 import { DEFAULT_DATABASE_URL, openStore } from "./store/db.js";
+import { releaseLeasesOf } from "./store/recovery.js";
 
 /** The forms shipped with the app, used for repos that have none of their own. */
 function shippedForms(): RepoForm[] {
@@ -47,13 +47,17 @@ const env = process.env;
 const clock = { now: () => Date.now() };
 const metrics = new Metrics();
 const store = await openStore(env.DATABASE_URL || DEFAULT_DATABASE_URL);
+// One name per running instance: the same after a restart on the same host and port (so the new
+// process frees what its killed predecessor had claimed), different for every other replica.
+const owner = env.SUPPORT_SLA_INSTANCE || `${hostname()}:${env.PORT || "3000"}`;
+await releaseLeasesOf(store, owner);
 const deps: AppDeps = {
   store,
   clock,
   calendars: new CalendarCache(),
   issueLocks: new KeyedMutex(),
   setups: new RepoSetupCache({ ttlMs: 10 * 60_000, fallbackForms: shippedForms(), now: clock.now }),
-  owner: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+  owner,
   notifiers: createNotifiers({
     SLACK_WEBHOOK_URL: env.SLACK_WEBHOOK_URL,
     PAGERDUTY_ROUTING_KEY: env.PAGERDUTY_ROUTING_KEY,

@@ -35,8 +35,12 @@ export function zoneAbbreviation(instantMs: number, timeZone: string): string {
   return fallback;
 }
 
-/** Formats an instant in a zone as `Mon 30 Nov 2026, 09:30 CET`. */
+/**
+ * Formats an instant in a zone as `Mon 30 Nov 2026, 09:30 CET`; seconds appear only when the
+ * instant has some (targets of seconds, in demos and tests). Throws RangeError for an unknown zone.
+ */
 export function formatLocal(instantMs: number, timeZone: string): string {
+  const withSeconds = instantMs % 60_000 !== 0;
   const parts = new Intl.DateTimeFormat("en-GB", {
     timeZone,
     weekday: "short",
@@ -45,13 +49,16 @@ export function formatLocal(instantMs: number, timeZone: string): string {
     year: "numeric",
     hour: "2-digit",
     minute: "2-digit",
+    ...(withSeconds ? { second: "2-digit" as const } : {}),
     hourCycle: "h23",
   }).formatToParts(new Date(instantMs));
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
-  return `${get("weekday")} ${get("day")} ${get("month")} ${get("year")}, ${get("hour")}:${get("minute")} ${zoneAbbreviation(instantMs, timeZone)}`;
+  const time = [get("hour"), get("minute"), withSeconds ? get("second") : ""].filter(Boolean).join(":");
+  return `${get("weekday")} ${get("day")} ${get("month")} ${get("year")}, ${time} ${zoneAbbreviation(instantMs, timeZone)}`;
 }
 
-/** Formats an instant in UTC as `2026-11-30 08:30 UTC`. */
+/** Formats an instant in UTC as `2026-11-30 08:30 UTC` (with seconds when it has some). */
 export function formatUtc(instantMs: number): string {
-  return `${new Date(instantMs).toISOString().slice(0, 16).replace("T", " ")} UTC`;
+  const iso = new Date(instantMs).toISOString();
+  return `${iso.slice(0, 10)} ${iso.slice(11, instantMs % 60_000 !== 0 ? 19 : 16)} UTC`;
 }

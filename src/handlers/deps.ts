@@ -60,5 +60,7 @@ export interface HandlerDeps extends AppDeps {
 export interface Runtime {
   inbox: DueLoop<InboxRow>;
   scheduler: DueLoop<TrackedRow>;
+  /** Finds issues whose webhooks were missed (app down, failed delivery) and queues them. */
+  reconcile(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -24,7 +24,7 @@ import {
   type TrackedRow,
 } from "../store/intake-store.js";
 import type { HandlerDeps } from "./deps.js";
-import { effectKey, findPriority, once, pagerIssue } from "./sla.js";
+import { effectKey, findPriority, notice, once, pagerIssue } from "./sla.js";
 import { toColumns, toSlaRecord } from "./sla-record.js";
 
 type IssuesContext = Context<"issues.opened" | "issues.edited" | "issues.reopened" | "issues.labeled">;
@@ -213,6 +213,13 @@ export async function runIntake(
         "critical",
         { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
       );
+    });
+  }
+  const { slack } = deps.notifiers;
+  if (clock.triggerPage && slack) {
+    const saved = { ...row, cycle: sla.cycle } as TrackedRow;
+    await once(deps, effectKey(saved, "production-down-slack"), "skip", async () => {
+      await slack.notify(notice(saved, policy, "production-down"));
     });
   }
   await saveTrackedIssue(deps.store, row);

@@ -1,3 +1,4 @@
+import { formatLocal, formatUtc } from "../github/markdown.js";
 import { redact, urlSecrets } from "./redact.js";
 import { type DeliveryResult, type NotifyLogger, postJsonWithRetry, type RetryOptions } from "./retry.js";
 import { isHttpUrl } from "./url.js";
@@ -152,35 +153,14 @@ export function escapeSlack(text: string): string {
 }
 
 /**
- * The deadline in the repo's zone ("Mon 30 Nov 2026, 09:30 Europe/Brussels") and in UTC
- * ("2026-11-30 08:30 UTC"); seconds appear only when the deadline has some. `local` is absent
- * when the zone is not one this runtime knows, so a bad zone costs a line, not the message.
+ * The deadline in the repo's zone ("Mon 30 Nov 2026, 09:30 CET") and in UTC ("2026-11-30 08:30
+ * UTC"), as the issue comments show it. `local` is absent when the zone is not one this runtime
+ * knows, so a bad zone costs a line, not the message.
  */
 export function formatDeadline(epochMs: number, timeZone: string): { local?: string; utc: string } {
-  const withSeconds = epochMs % 60_000 !== 0;
-  const iso = new Date(epochMs).toISOString();
-  const utc = `${iso.slice(0, 10)} ${iso.slice(11, withSeconds ? 19 : 16)} UTC`;
+  const utc = formatUtc(epochMs);
   try {
-    const parts = Object.fromEntries(
-      new Intl.DateTimeFormat("en-GB", {
-        timeZone,
-        weekday: "short",
-        day: "numeric",
-        month: "short",
-        year: "numeric",
-        hour: "2-digit",
-        minute: "2-digit",
-        ...(withSeconds ? { second: "2-digit" } : {}),
-        hourCycle: "h23",
-      })
-        .formatToParts(epochMs)
-        .map((p) => [p.type, p.value]),
-    ) as Partial<Record<Intl.DateTimeFormatPartTypes, string>>;
-    const time = [parts.hour, parts.minute, parts.second].filter(Boolean).join(":");
-    return {
-      local: `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}, ${time} ${timeZone}`,
-      utc,
-    };
+    return { local: formatLocal(epochMs, timeZone), utc };
   } catch {
     return { utc };
   }

@@ -52,13 +52,16 @@ export async function getTrackedIssue(store: Store, key: IssueKey): Promise<Trac
  * re-derived from the deadline it now has, unless given.
  */
 export async function saveTrackedIssue(store: Store, issue: TrackedIssue): Promise<void> {
-  const { version: _version, ...given } = issue;
+  // A key present with `undefined` means "not given", as in Kysely's own updates.
+  const { version: _version, ...given } = Object.fromEntries(
+    Object.entries(issue).filter(([, value]) => value !== undefined),
+  ) as TrackedIssue;
   const inserted = {
-    cycle_started_at: issue.created_at,
-    at_risk_at: issue.deadline_at,
+    cycle_started_at: given.created_at,
+    at_risk_at: given.deadline_at,
     ...given,
   };
-  if (!("next_due_at" in given)) {
+  if (given.next_due_at === undefined) {
     inserted.next_due_at = nextDueFor(inserted.state ?? "pending", inserted.at_risk_at, inserted.deadline_at);
   }
   const { repo: _repo, number: _number, ...changed } = given;

@@ -121,18 +121,20 @@ export class World {
     return this.gh.comments(owner, repo, n) as Comment[];
   }
 
-  /** The app's intake comments on the issue (bot-authored, with the hidden marker). */
+  /** Comments written by the app (its installation token acts as `support-sla[bot]`). */
+  appComments(owner: string, repo: string, n: number): Comment[] {
+    const bot = String(this.gh.botUser.login);
+    return this.comments(owner, repo, n).filter((c) => c.user.login === bot);
+  }
+
+  /** The app's intake comments on the issue (with the hidden marker). */
   intakeComments(owner: string, repo: string, n: number): Comment[] {
-    return this.comments(owner, repo, n).filter(
-      (c) => c.user.type === "Bot" && c.body.includes(INTAKE_MARKER),
-    );
+    return this.appComments(owner, repo, n).filter((c) => c.body.includes(INTAKE_MARKER));
   }
 
   /** Every other comment the app wrote on the issue: at this stage, breach escalations. */
   escalationComments(owner: string, repo: string, n: number): Comment[] {
-    return this.comments(owner, repo, n).filter(
-      (c) => c.user.type === "Bot" && !c.body.includes(INTAKE_MARKER),
-    );
+    return this.appComments(owner, repo, n).filter((c) => !c.body.includes(INTAKE_MARKER));
   }
 
   labels(owner: string, repo: string, n: number): string[] {
@@ -199,13 +201,17 @@ export function sqliteRows(path: string): Record<string, unknown[]> {
 
 const text = (value: unknown) => JSON.stringify(value);
 const AT_RISK = /at[\s_-]?risk/i;
+const BREACH = /breach|overdue|missed/i;
 
-/** Slack messages accepted at or after `sinceMs` that are not at-risk warnings: breach escalations. */
+/**
+ * Slack messages accepted at or after `sinceMs` that speak of a breach and are not at-risk warnings
+ * (nor intake or first-response notices, which do not speak of a breach).
+ */
 export function slackBreaches(world: World, sinceMs: number, mentioning?: string): unknown[] {
   return world.slack
     .requests((r) => r.method === "POST" && r.status === 200 && r.timestamp >= sinceMs)
     .map((r) => r.body)
-    .filter((b) => !AT_RISK.test(text(b)))
+    .filter((b) => BREACH.test(text(b)) && !AT_RISK.test(text(b)))
     .filter((b) => mentioning === undefined || text(b).includes(mentioning));
 }
 

@@ -108,6 +108,11 @@ function trackingContract(ctx: Context): void {
       await saveTrackedIssue(ctx.store, issue(2, { state: "met" }));
       expect(await getTrackedIssue(ctx.store, key(1))).toMatchObject({ next_due_at: T0 + 10, title: "t" });
       expect((await getTrackedIssue(ctx.store, key(2)))?.next_due_at).toBeNull();
+      await saveTrackedIssue(ctx.store, issue(3, { at_risk_at: undefined, next_due_at: undefined }));
+      expect(await getTrackedIssue(ctx.store, key(3))).toMatchObject({
+        at_risk_at: T0 + 60_000,
+        next_due_at: T0 + 60_000,
+      });
     });
 
     it("remember handled deliveries, once", async () => {

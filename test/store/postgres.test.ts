@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { type Kysely, sql } from "kysely";
+import { Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
+import type { Database } from "../../src/store/schema.js";
 import { storeContract } from "./contract.js";
+import { checkUpgradeFrom0001 } from "./upgrade.js";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const HOW =
@@ -17,6 +19,7 @@ if (!adminUrl) {
       });
     });
   } else {
+    console.warn(`PostgreSQL store contract skipped: TEST_DATABASE_URL is not set; ${HOW}`);
     describe.skip(`PostgreSQL store: skipped, TEST_DATABASE_URL is not set; ${HOW}`, () => {
       it("contract", () => undefined);
     });
@@ -55,6 +58,14 @@ if (!adminUrl) {
       );
       expect(names.rows.map((r) => r.name)).toEqual(["0001_intake", "0002_sla"]);
       await Promise.all(stores.map((s) => s.close()));
+    });
+
+    it("upgrades a database written by the intake-only release", async () => {
+      const url = await freshDatabase();
+      const raw = new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+      });
+      await checkUpgradeFrom0001(raw, url);
     });
   });
 }

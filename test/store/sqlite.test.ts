@@ -1,9 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import SQLite from "better-sqlite3";
+import { Kysely, SqliteDialect } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
+import type { Database } from "../../src/store/schema.js";
 import { storeContract } from "./contract.js";
+import { checkUpgradeFrom0001 } from "./upgrade.js";
 
 const dir = mkdtempSync(join(tmpdir(), "support-sla-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,5 +22,11 @@ describe("SQLite store", () => {
     const rows = await stores[0]?.db.selectFrom("tracked_issues").selectAll().execute();
     expect(rows).toEqual([]);
     await Promise.all(stores.map((s) => s.close()));
+  });
+
+  it("upgrades a database written by the intake-only release", async () => {
+    const path = join(dir, "upgrade.db");
+    const raw = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
+    await checkUpgradeFrom0001(raw, `sqlite:${path}`);
   });
 });
