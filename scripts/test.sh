@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The project's one test command (`npm test`): build, lint, the whole suite, then the date tests
+# The project's one test command (`npm test`): build, lint, the whole suite (with a throwaway
+# PostgreSQL server for the store contract: scripts/with-postgres.sh), then the date tests
 # again under other host time zones (results must never depend on the host TZ), then the CLI contract.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 npm run build --silent
 npm run lint --silent
-TZ=UTC npx vitest run
+bash scripts/with-postgres.sh env TZ=UTC npx vitest run
 for tz in Pacific/Auckland America/New_York; do
   echo "== date tests under host TZ=$tz"
   TZ="$tz" npx vitest run test/domain test/cli

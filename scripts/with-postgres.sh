@@ -108,6 +108,17 @@ started=1
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
 say "PostgreSQL $("$bindir/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port (TEST_DATABASE_URL)"
+# In the background so that a signal to this script is handled at once (bash defers traps until a
+# foreground command ends); stdin is passed on explicitly, and the signal forwarded to the command.
+"$@" <&0 &
+child=$!
+stop_child() {
+  kill -TERM "$child" 2>/dev/null || true
+  wait "$child" 2>/dev/null || true
+  exit "$1"
+}
+trap 'stop_child 130' INT
+trap 'stop_child 143' TERM
 status=0
-"$@" || status=$?
+wait "$child" || status=$?
 exit "$status"

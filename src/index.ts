@@ -49,7 +49,7 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
     const scheduler = new DueLoop({
       name: "scheduler",
       claim: (now, limit) => claimDue(deps.store, { now, owner: deps.owner, leaseMs: 60_000, limit }),
-      next: () => nextDueAt(deps.store),
+      next: () => nextClaimAt(deps.store),
       process: (row) => escalateDue(row, { ...deps, auth, log: app.log }),
       now: deps.clock.now,
       maxSleepMs: 30_000,

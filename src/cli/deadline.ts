@@ -1,5 +1,6 @@
 import { CalendarError, createCalendar } from "../domain/business-hours.js";
 import { computeDeadline } from "../domain/deadline.js";
+import { explainDeadline, renderExplanation } from "../domain/sla/explain.js";
 import { parseFlags, parseInstant, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { policyFromFile } from "./policy-file.js";
@@ -14,6 +15,8 @@ Options:
   --priority KEY   a priority key of the config (production-down, urgent, normal by default)
   --opened ISO     when the issue was opened: 2026-11-27T15:30:00Z, or a wall time such as
                    2026-11-27T16:30 read in the config's time zone; repeatable
+  --explain        instead of JSON, show how each deadline was computed: the policy, the zone,
+                   the business intervals counted, the holidays and closed days skipped
   -h, --help       show this help`;
 
 export function deadlineCommand(args: string[], io: Io): number {
@@ -21,6 +24,7 @@ export function deadlineCommand(args: string[], io: Io): number {
     config: { type: "string" },
     priority: { type: "string" },
     opened: { type: "string", multiple: true },
+    explain: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
@@ -42,6 +46,11 @@ export function deadlineCommand(args: string[], io: Io): number {
   try {
     calendar = createCalendar(policy.calendar);
     for (const at of opened) {
+      if (values.explain) {
+        io.out(renderExplanation(explainDeadline(calendar, policy, priority, at)));
+        io.out("");
+        continue;
+      }
       const deadline = computeDeadline(calendar, priority, at);
       io.out(
         JSON.stringify({

@@ -1,6 +1,9 @@
 import type { Context } from "probot";
+import type { Policy } from "../config/policy.js";
 import { onClose } from "../domain/sla/clock.js";
-import { getTrackedIssue, repoKey } from "../store/intake-store.js";
+import { explainDeadline, renderExplanation } from "../domain/sla/explain.js";
+import { inlineText } from "../github/markdown.js";
+import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
 import { updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import {
@@ -8,6 +11,7 @@ import {
   type CommentLike,
   commentCounts,
   effectKey,
+  findPriority,
   issueRef,
   once,
   pagerIssue,
@@ -31,12 +35,13 @@ export async function handleComment(
       { issue: `${key.repo}#${key.number}` },
       "comment on an untracked issue: ignored",
     );
-  if (row.first_response_at !== null) return void context.log.debug("first response already recorded");
   const { policy } = await deps.setups.get(context.octokit, {
     owner: repository.owner.login,
     repo: repository.name,
   });
   const reply = comment as unknown as CommentLike;
+  if (EXPLAIN.test(comment.body ?? "")) return explain(context, deps, row, policy, reply);
+  if (row.first_response_at !== null) return void context.log.debug("first response already recorded");
   if (!(await commentCounts(deps, context.octokit, reply, row, policy))) {
     return void context.log.debug({ by: comment.user?.login }, "comment is not a team response");
   }
@@ -79,4 +84,39 @@ export async function handleClosed(context: Context<"issues.closed">, deps: Hand
     updated_at: deps.clock.now(),
   });
   context.log.info({ issue: `${key.repo}#${key.number}`, reason: decision.reason }, "issue closed");
+}
+
+const EXPLAIN = /^\s*\/sla\s+explain\b/i;
+
+/**
+ * `/sla explain` from a team member: a reply showing how the deadline was computed. From anyone
+ * else it is ignored (and, being a command, it never counts as the first response).
+ */
+async function explain(
+  context: Context<"issue_comment.created">,
+  deps: HandlerDeps,
+  row: TrackedRow,
+  policy: Policy,
+  comment: CommentLike,
+): Promise<void> {
+  // The issue's author may be on the team and ask too: only the team rule matters here.
+  if (!(await commentCounts(deps, context.octokit, comment, { author: "" }, policy))) {
+    return void context.log.info({ by: comment.user?.login }, "/sla explain from outside the team: ignored");
+  }
+  const priority = findPriority(policy, row.priority);
+  const explanation = explainDeadline(deps.calendars.for(policy), policy, priority, row.cycle_started_at);
+  const extra = [
+    row.cycle > 1
+      ? `Cycle ${row.cycle}: the clock restarted when the issue was reopened without a team reply.`
+      : "",
+    `State: ${row.state}${row.first_response_by ? `, first response by ${inlineText(row.first_response_by)}` : ""}.`,
+    "Pauses: none (the clock does not pause while waiting for the customer).",
+  ].filter(Boolean);
+  const id = (context.payload.comment as { id: number }).id;
+  await once(deps, `${row.repo}#${row.number}:explain:${id}`, "skip", async () => {
+    await context.octokit.rest.issues.createComment({
+      ...issueRef(row),
+      body: `${renderExplanation(explanation, extra)}\n\n<sub>Asked by a team member with \`/sla explain\`.</sub>`,
+    });
+  });
 }

@@ -60,6 +60,26 @@ describe("support-sla deadline", () => {
     expect(deadlines(r.stdout)).toEqual(["2026-12-28T08:30:00.000Z"]);
   });
 
+  it("--explain shows the intervals counted and the holidays and closed days skipped", async () => {
+    const config = file("explain.yml", "holiday_calendar: { country: BE }\nholidays: ['2026-12-28']\n");
+    const r = await cli(
+      "deadline",
+      "--config",
+      config,
+      "--priority",
+      "urgent",
+      "--opened",
+      "2026-12-24T15:30:00Z",
+      "--explain",
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Thu 24 Dec 2026, 16:30 CET → 17:00 CET: 30 min");
+    expect(r.stdout).toContain("Tue 29 Dec 2026, 09:00 CET → 09:30 CET: 30 min");
+    expect(r.stdout).toContain("Holidays skipped: 2026-12-25 (Christmas Day), 2026-12-28 (configured)");
+    expect(r.stdout).toContain("Closed days skipped: 2026-12-26, 2026-12-27");
+    expect(r.stdout).toContain("**Result: Tue 29 Dec 2026, 09:30 CET (2026-12-29 08:30 UTC).**");
+  });
+
   it("shows its help", async () => {
     const r = await cli("deadline", "--help");
     expect(r.code).toBe(0);

@@ -99,7 +99,9 @@ async function expectEscalatedOnce(w: World, repo: string, n: number, deadlineMs
     },
   );
   await settle(SETTLE_MS);
-  expect(state(), `${OWNER}/${repo}#${n} after ${SETTLE_MS} ms more`).toEqual({
+  const deadline = new Date(deadlineMs).toISOString().slice(11, 23);
+  const context = `${OWNER}/${repo}#${n} ${SETTLE_MS} ms later (deadline ${deadline})\n${w.receivers()}`;
+  expect(state(), context).toEqual({
     labels: expect.arrayContaining([BREACHED]),
     escalationComments: 1,
     slackBreaches: 1,

@@ -178,7 +178,25 @@ export class World {
           .join("\n"),
       )
       .join("\n");
-    return `--- last GitHub requests ---\n${requests}\n--- app output (condensed) ---\n${outputs}`;
+    return [
+      `--- last GitHub requests ---\n${requests}`,
+      `--- receivers ---\n${this.receivers()}`,
+      `--- app output (condensed) ---\n${outputs}`,
+    ].join("\n");
+  }
+
+  /** What Slack and PagerDuty received, one line each, with the time: for failure messages. */
+  receivers(): string {
+    const at = (ms: number) => new Date(ms).toISOString().slice(11, 23);
+    const slack = this.slack.requests({ method: "POST" }).map((r) => {
+      const body = r.body as { text?: unknown } | undefined;
+      return `${at(r.timestamp)} slack ${r.status}: ${String(body?.text ?? JSON.stringify(r.body)).split("\n")[0]}`;
+    });
+    const pd = this.pd.requests({ method: "POST" }).map((r) => {
+      const body = r.body as { event_action?: unknown; dedup_key?: unknown } | undefined;
+      return `${at(r.timestamp)} pagerduty ${r.status}: ${String(body?.event_action)} ${String(body?.dedup_key)}`;
+    });
+    return [...slack, ...pd].join("\n");
   }
 }
 
