@@ -10,6 +10,7 @@ import {
   claimInbox,
   countByState,
   enqueueDelivery,
+  nextClaimAt,
   nextDueAt,
   nextInboxAt,
 } from "./store/tracking-store.js";
