@@ -48,7 +48,12 @@ export interface HarnessOptions {
 /** A Probot with the app loaded, an in-memory store, Octokit retry/throttle off, a settable clock. */
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   let current = Date.parse(options.now ?? "2026-11-27T15:31:00Z");
-  const clock = { now: () => current, set: (iso: string) => void (current = Date.parse(iso)) };
+  const clock = {
+    now: () => current,
+    set: (iso: string) => {
+      current = Date.parse(iso);
+    },
+  };
   const store = await openStore("sqlite::memory:");
   // Tests move the clock by days: the cache lives as long as the test.
   const setups = new RepoSetupCache({
