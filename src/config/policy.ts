@@ -43,4 +43,6 @@ export interface Policy {
     chat: string | null;
   };
   labels: { incomplete: string; atRisk: string; breached: string };
+  postMortem: { priorities: string[]; dueMs: number; requiredLabel: string; doneLabel: string };
+  report: { weekly: boolean };
 }

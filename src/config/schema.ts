@@ -7,6 +7,7 @@ import {
   holidaysSchema,
   timezoneSchema,
 } from "./sections/calendar.js";
+import { postMortemSchema, reportSchema } from "./sections/follow-up.js";
 import {
   defaultPrioritySchema,
   defaultTypeSchema,
@@ -33,6 +34,8 @@ const sectionsSchema = z.strictObject(
     team: teamSchema,
     escalation: escalationSchema,
     labels: statusLabelsSchema,
+    post_mortem: postMortemSchema,
+    report: reportSchema,
   },
   { error: expected("a mapping of settings such as `timezone: Europe/Brussels`") },
 );

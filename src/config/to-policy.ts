@@ -82,5 +82,19 @@ export function toPolicy(config: SupportSlaConfig): Policy {
       atRisk: config.labels.at_risk,
       breached: config.labels.breached,
     },
+    postMortem: {
+      priorities: [...config.post_mortem.priorities],
+      dueMs: durationMs(config.post_mortem.due),
+      requiredLabel: config.post_mortem.required_label,
+      doneLabel: config.post_mortem.done_label,
+    },
+    report: { weekly: config.report.weekly },
   };
+}
+
+function durationMs(text: string): number {
+  const parsed = parseDuration(text);
+  if (!parsed.ok || parsed.target.kind !== "duration")
+    throw new Error(`validated duration ${text} did not parse`);
+  return parsed.target.ms;
 }

@@ -5,6 +5,7 @@ import { failInbox, finishInbox } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import { type IntakeTrigger, relabelTrigger, runIntake } from "./intake.js";
 import { handleClosed, handleComment } from "./lifecycle.js";
+import { handlePostMortemLabel, isPostMortemLabel } from "./post-mortem.js";
 import { handlePush } from "./push.js";
 import { IssueBusyError, withIssueLock } from "./sla.js";
 
@@ -56,6 +57,13 @@ async function apply(context: AnyContext, deps: HandlerDeps): Promise<void> {
       return;
     }
     if (payload.action === "closed") return handleClosed(context as Context<"issues.closed">, deps);
+    const label = (payload as { label?: { name: string } }).label;
+    if (payload.action === "labeled" && label) {
+      const { policy } = await deps.setups.get(context.octokit, context.repo());
+      if (isPostMortemLabel(label.name, policy)) {
+        return handlePostMortemLabel(context as Context<"issues.labeled">, deps, policy);
+      }
+    }
     const trigger = await intakeTrigger(context, deps);
     if (trigger) await runIntake(context as Parameters<typeof runIntake>[0], deps, trigger);
     else context.log.debug({ action: payload.action }, "nothing for intake to do");

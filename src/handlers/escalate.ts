@@ -8,6 +8,7 @@ import {
 import { getTrackedIssue, type TrackedRow } from "../store/intake-store.js";
 import { releaseLease, updateTracked } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
+import { remindPostMortem } from "./post-mortem.js";
 import {
   addLabel,
   applyTeamResponse,
@@ -61,7 +62,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps): Promise<void>
     priority,
   );
   if (!decision) {
-    await releaseLease(deps.store, row, deps.owner);
+    if (!(await remindPostMortem(deps, gh, row, policy))) await releaseLease(deps.store, row, deps.owner);
     return;
   }
   const log = deps.log.child({ issue: `${row.repo}#${row.number}`, transition: decision.transition });

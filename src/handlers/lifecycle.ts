@@ -6,6 +6,7 @@ import { inlineText } from "../github/markdown.js";
 import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
 import { updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
+import { askForPostMortem } from "./post-mortem.js";
 import {
   applyTeamResponse,
   type CommentLike,
@@ -83,6 +84,7 @@ export async function handleClosed(context: Context<"issues.closed">, deps: Hand
     ...(decision.patch?.paged === false ? { paged_cycle: null } : {}),
     updated_at: deps.clock.now(),
   });
+  await askForPostMortem(deps, context.octokit, row, policy);
   context.log.info({ issue: `${key.repo}#${key.number}`, reason: decision.reason }, "issue closed");
 }
 

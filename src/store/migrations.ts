@@ -110,6 +110,20 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0003_post_mortem": {
+    async up(db: Kysely<unknown>) {
+      // The post-mortem follow-up of a closed Production-down issue: asked → required → done, or
+      // overdue (reminded once). Its due instant uses next_due_at once the SLA clock is over.
+      const columns: Array<[string, "varchar(16)" | "bigint"]> = [
+        ["pm_state", "varchar(16)"],
+        ["pm_required_at", "bigint"],
+        ["pm_due_at", "bigint"],
+        ["pm_done_at", "bigint"],
+      ];
+      for (const [name, type] of columns)
+        await db.schema.alterTable("tracked_issues").addColumn(name, type).execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -64,7 +64,16 @@ export interface TrackedIssuesTable {
   /** The cycle for which PagerDuty was triggered (acknowledge/resolve only that one). */
   paged_cycle: Defaulted<number | null>;
   breached_at: Defaulted<number | null>;
+
+  // 0003_post_mortem
+  /** null (not a post-mortem case), asked, required, done or overdue. */
+  pm_state: Defaulted<PostMortemState | null>;
+  pm_required_at: Defaulted<number | null>;
+  pm_due_at: Defaulted<number | null>;
+  pm_done_at: Defaulted<number | null>;
 }
+
+export type PostMortemState = "asked" | "required" | "done" | "overdue";
 
 /** Webhook deliveries taken in before processing, so a crash never loses one. */
 export interface InboxTable {

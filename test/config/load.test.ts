@@ -277,7 +277,7 @@ describe("files that are not a config", () => {
         {
           path: "hours",
           message:
-            "unknown key; the keys here are timezone, business_hours, holidays, holiday_calendar, priorities, default_priority, types, default_type, team, escalation, labels",
+            "unknown key; the keys here are timezone, business_hours, holidays, holiday_calendar, priorities, default_priority, types, default_type, team, escalation, labels, post_mortem, report",
           line: 1,
         },
       ],

@@ -133,7 +133,7 @@ describe("breach", () => {
   it("no reply by a calendar deadline of seconds: one breach comment, the label, one Slack message, one page", async () => {
     const w = await newWorld();
     const app = await w.startApp();
-    const repo = "sla-breach";
+    const repo = "sla-no-reply";
     const seconds = 3;
     w.seedRepo(OWNER, repo, { config: calendarConfig(seconds) });
     const { number, issue } = w.openIssue(OWNER, repo);

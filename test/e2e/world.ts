@@ -221,21 +221,29 @@ const text = (value: unknown) => JSON.stringify(value);
 const AT_RISK = /at[\s_-]?risk/i;
 const BREACH = /breach|overdue|missed/i;
 
+/** A message's first line (its headline), links left out: `text`, else the first block's text. */
+function headline(message: unknown): string {
+  const m = message as { text?: unknown; blocks?: Array<{ text?: { text?: unknown } }> } | undefined;
+  const first = typeof m?.text === "string" ? m.text : String(m?.blocks?.[0]?.text?.text ?? "");
+  // Without Slack links (`<url|title>`): a repo or issue title may say anything.
+  return (first.split("\n")[0] ?? "").replace(/<[^>]*>/g, "");
+}
+
 /**
- * Slack messages accepted at or after `sinceMs` that speak of a breach and are not at-risk warnings
- * (nor intake or first-response notices, which do not speak of a breach).
+ * Slack messages accepted at or after `sinceMs` whose headline speaks of a breach (not an at-risk
+ * warning, an intake page notice or a first-response notice).
  */
 export function slackBreaches(world: World, sinceMs: number, mentioning?: string): unknown[] {
   return world.slack
     .requests((r) => r.method === "POST" && r.status === 200 && r.timestamp >= sinceMs)
     .map((r) => r.body)
-    .filter((b) => BREACH.test(text(b)) && !AT_RISK.test(text(b)))
+    .filter((b) => BREACH.test(headline(b)) && !AT_RISK.test(headline(b)))
     .filter((b) => mentioning === undefined || text(b).includes(mentioning));
 }
 
 /** Slack at-risk warnings, whenever sent. */
 export function slackWarnings(world: World): unknown[] {
-  return world.slack.messages().filter((m) => AT_RISK.test(text(m)));
+  return world.slack.messages().filter((m) => AT_RISK.test(headline(m)));
 }
 
 /** PagerDuty trigger events accepted at or after `sinceMs`. */

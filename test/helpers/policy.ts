@@ -67,6 +67,13 @@ export function testPolicy(): Policy {
     team: { associations: ["OWNER", "MEMBER", "COLLABORATOR"], users: [], teams: [], ignore: [] },
     escalation: { warnAt: 0.8, mention: [], phone: null, chat: null },
     labels: { incomplete: "intake: incomplete", atRisk: "sla: at risk", breached: "sla: breached" },
+    postMortem: {
+      priorities: ["production-down"],
+      dueMs: 72 * 3_600_000,
+      requiredLabel: "post-mortem: required",
+      doneLabel: "post-mortem: done",
+    },
+    report: { weekly: false },
   };
 }
 
