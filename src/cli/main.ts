@@ -2,12 +2,15 @@ import { UsageError } from "./args.js";
 import { checkConfigCommand } from "./check-config.js";
 import { deadlineCommand } from "./deadline.js";
 import { initCommand } from "./init.js";
+import { reportCommand } from "./report.js";
 import { validateCommand } from "./validate.js";
 
 export interface Io {
   out: (line: string) => void;
   err: (line: string) => void;
   cwd: string;
+  /** The process environment (DATABASE_URL for `report`); absent in tests that do not need it. */
+  env?: Record<string, string | undefined>;
 }
 
 export type Command = (args: string[], io: Io) => number | Promise<number>;
@@ -23,6 +26,7 @@ const commands: Record<string, { run: Command; summary: string }> = {
   },
   validate: { run: validateCommand, summary: "validate an issue body against its issue form" },
   init: { run: initCommand, summary: "write the issue forms and a starter config into a repository" },
+  report: { run: reportCommand, summary: "print the SLA report of a repository from the store" },
 };
 
 export const MAIN_HELP = `Usage: support-sla <command> [options]

@@ -55,7 +55,7 @@ export function chartSpec(report: SlaReport): TopLevelSpec {
     type: "nominal",
     sort: null,
     title: null,
-    axis: { labelAngle: 0, labelExpr: "split(datum.label, '\\n')", labelLimit: 200 },
+    axis: { labelAngle: 0, labelExpr: "split(datum.label, '\\n')", labelLimit: 400 },
   } as const;
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
@@ -65,7 +65,7 @@ export function chartSpec(report: SlaReport): TopLevelSpec {
     },
     background: "white",
     padding: 12,
-    width: { step: 140 },
+    width: { step: 180 },
     height: 260,
     data: { values: data },
     layer: [
@@ -97,6 +97,10 @@ export function chartSpec(report: SlaReport): TopLevelSpec {
       {
         mark: { type: "rule", color: OVER, strokeDash: [6, 4], strokeWidth: 1.5 },
         encoding: { y: { datum: 100 } },
+      },
+      {
+        mark: { type: "text", align: "right", baseline: "bottom", dx: -4, dy: -3, color: OVER, fontSize: 11 },
+        encoding: { x: { value: "width" }, y: { datum: 100 }, text: { value: "deadline (100%)" } },
       },
     ],
   } as TopLevelSpec;

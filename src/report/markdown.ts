@@ -61,16 +61,19 @@ function statCells(s: ReportStats): string[] {
   ];
 }
 
-function table(header: string[], rows: string[][]): string[] {
+/** Columns from `rightFrom` on are right-aligned (figures). */
+function table(header: string[], rows: string[][], rightFrom = 1): string[] {
   return [
     `| ${header.join(" | ")} |`,
-    `| ${header.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+    `| ${header.map((_, i) => (i < rightFrom ? "---" : "---:")).join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
 }
 
-function breachLines(report: SlaReport): string[] {
+function breachLines(report: SlaReport, max: number): string[] {
   if (report.breaches.length === 0) return ["No breaches."];
+  const shown = report.breaches.slice(0, max);
+  const more = report.breaches.length - shown.length;
   const priority = new Map(report.priorities.map((p) => [p.key, p.name]));
   const type = new Map(report.types.map((t) => [t.key, t.name]));
   const zone = report.timezone;
@@ -83,7 +86,7 @@ function breachLines(report: SlaReport): string[] {
   const overdue = (b: ReportBreach) => `${formatDuration(b.overdueMs)}${b.ongoing ? " and counting" : ""}`;
   return table(
     ["Issue", "Priority", "Type", "Deadline", "First response", "Overdue by"],
-    report.breaches.map((b) => {
+    shown.map((b) => {
       const ref = `${b.repo}#${b.number}`;
       const url = safeUrl(b.url);
       const title = inlineText(b.title, 120);
@@ -96,12 +99,15 @@ function breachLines(report: SlaReport): string[] {
         overdue(b),
       ];
     }),
-  );
+    5,
+  ).concat(more > 0 ? ["", `…and ${more} more, with later deadlines.`] : []);
 }
 
 export interface MarkdownOptions {
   /** Heading level of the title (1 = `#`); sections are one level below. */
   level?: number;
+  /** List at most this many breaches (earliest deadlines first); the count in the heading stays whole. */
+  maxBreaches?: number;
 }
 
 /** The report as GitHub-flavoured markdown: totals, a table per priority by type, the breaches. */
@@ -127,6 +133,7 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
         }),
         ["**All**", "", ...statCells(report.overall).map((c) => `**${c}**`)],
       ],
+      2,
     ),
     "",
   );
@@ -152,7 +159,12 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
     );
   }
 
-  lines.push(`${h}# Breaches (${report.breaches.length})`, "", ...breachLines(report), "");
+  lines.push(
+    `${h}# Breaches (${report.breaches.length})`,
+    "",
+    ...breachLines(report, options.maxBreaches ?? Number.POSITIVE_INFINITY),
+    "",
+  );
   const generated = Date.parse(report.generatedAt);
   lines.push(
     "Attainment = met / (met + breached); running and cancelled issues are left out. " +

@@ -1,0 +1,149 @@
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { Temporal } from "temporal-polyfill";
+import { buildReport } from "../report/aggregate.js";
+import { renderMarkdown } from "../report/markdown.js";
+import type { ReportRow, SlaReport } from "../report/types.js";
+import { parseFlags, parseInstant, UsageError } from "./args.js";
+import type { Io } from "./main.js";
+import { policyFromFile } from "./policy-file.js";
+
+export const REPORT_HELP = `Usage: support-sla report --repo OWNER/NAME [--since DATE] [--until DATE] [--format md|json]
+                          [--out DIR] [--config FILE] [--database URL]
+
+Prints the first-response SLA report of one repository from the app's store: per priority and
+type the issues, met, breached (answered late, or unanswered past the deadline), still running,
+cancelled, attainment = met / (met + breached), and the median and p90 first-response time in
+business time and in wall time (nearest rank, over answered issues); then every breach with a link.
+
+Options:
+  --repo OWNER/NAME  the repository (required)
+  --since DATE       only issues whose clock started at or after DATE
+  --until DATE       ... and before DATE (exclusive: --until 2026-12-01 ends with 30 November)
+                     DATE is YYYY-MM-DD (midnight in the config's time zone) or an ISO instant
+                     such as 2026-11-01T00:00:00Z
+  --format md|json   what to print: markdown (default) or JSON (shape: SlaReport in src/report/types.ts)
+  --out DIR          also write report.md, report.json, chart.svg and chart.png into DIR
+  --config FILE      the repo's .github/support-sla.yml: priority and type order, labels, targets,
+                     time zone (default: the built-in default policy)
+  --database URL     the store (default: $DATABASE_URL, else sqlite:data/support-sla.db)
+  --now ISO          decide outcomes as at this instant instead of now (reproducible reports)
+  -h, --help         show this help`;
+
+/** A `--since`/`--until` value: a local date (midnight in `timezone`) or an ISO instant. */
+export function parseReportDate(text: string, timezone: string, flag: string): number {
+  const trimmed = text.trim();
+  try {
+    if (/^\d{4}-\d{2}-\d{2}$/.test(trimmed)) {
+      return Temporal.PlainDate.from(trimmed, { overflow: "reject" }).toZonedDateTime({ timeZone: timezone })
+        .epochMilliseconds;
+    }
+    if (/^\d{4}-\d{2}-\d{2}T/.test(trimmed)) return parseInstant(trimmed, timezone, flag);
+  } catch {
+    // Reported below, with the formats that work.
+  }
+  throw new UsageError(
+    `${flag} ${JSON.stringify(text)} is not a date: write YYYY-MM-DD (midnight in ${timezone}) or an ISO instant such as 2026-11-01T00:00:00Z`,
+  );
+}
+
+const redact = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
+const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
+
+async function readRows(url: string, io: Io, query: { repo: string; since?: number; until?: number }) {
+  const { describeDatabaseUrl, openStore } = await import("../store/db.js");
+  const { loadReportRows } = await import("../report/query.js");
+  let target: ReturnType<typeof describeDatabaseUrl>;
+  try {
+    target = describeDatabaseUrl(url, io.cwd);
+  } catch (error) {
+    throw new UsageError(`--database: ${firstLine(error)}`);
+  }
+  // openStore would create a missing file: a report of an empty new store is a typo in the path.
+  if (target.dialect === "sqlite" && target.path !== ":memory:" && !existsSync(target.path)) {
+    throw new UsageError(
+      `cannot read database ${redact(url)}: no such file ${target.path} (give --database URL)`,
+    );
+  }
+  let store: Awaited<ReturnType<typeof openStore>>;
+  try {
+    store = await openStore(url, io.cwd);
+  } catch (error) {
+    throw new UsageError(`cannot read database ${redact(url)}: ${firstLine(error)}`);
+  }
+  try {
+    return await loadReportRows(store, query);
+  } catch (error) {
+    throw new UsageError(`cannot read database ${redact(url)}: ${firstLine(error)}`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function writeOutputs(dir: string, report: SlaReport, markdown: string, io: Io): Promise<void> {
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "report.md"), markdown);
+    writeFileSync(join(dir, "report.json"), json);
+  } catch (error) {
+    throw new UsageError(`cannot write --out ${dir}: ${firstLine(error)}`);
+  }
+  // Vega and resvg are loaded only when a chart is asked for: every other command starts faster.
+  const { renderChartPng, renderChartSvg } = await import("../report/chart.js");
+  const svg = await renderChartSvg(report);
+  writeFileSync(join(dir, "chart.svg"), svg);
+  try {
+    writeFileSync(join(dir, "chart.png"), await renderChartPng(svg));
+  } catch (error) {
+    io.err(`support-sla report: chart.png not written (${firstLine(error)}); chart.svg has the same chart`);
+  }
+}
+
+export async function reportCommand(args: string[], io: Io): Promise<number> {
+  const { values } = parseFlags(args, {
+    repo: { type: "string" },
+    since: { type: "string" },
+    until: { type: "string" },
+    format: { type: "string" },
+    out: { type: "string" },
+    config: { type: "string" },
+    database: { type: "string" },
+    now: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.out(REPORT_HELP);
+    return 0;
+  }
+  if (!values.repo) throw new UsageError("missing --repo OWNER/NAME");
+  if (!/^[\w.-]+\/[\w.-]+$/.test(values.repo)) {
+    throw new UsageError(`--repo ${JSON.stringify(values.repo)} is not OWNER/NAME (e.g. acme/app)`);
+  }
+  const format = values.format ?? "md";
+  if (format !== "md" && format !== "json") {
+    throw new UsageError(`--format ${JSON.stringify(format)} is not one of: md, json`);
+  }
+  const policy = policyFromFile(values.config === undefined ? undefined : resolve(io.cwd, values.config));
+  const zone = policy.calendar.timezone;
+  const since = values.since === undefined ? undefined : parseReportDate(values.since, zone, "--since");
+  const until = values.until === undefined ? undefined : parseReportDate(values.until, zone, "--until");
+  if (since !== undefined && until !== undefined && since >= until) {
+    throw new UsageError(`--since ${values.since} is not before --until ${values.until}`);
+  }
+  const now = values.now === undefined ? Date.now() : parseInstant(values.now, zone, "--now");
+  // DEFAULT_DATABASE_URL of src/store/db.ts, not imported: loading the drivers costs every command ~0.2 s.
+  const url = values.database || io.env?.DATABASE_URL || "sqlite:data/support-sla.db";
+
+  const repo = values.repo.toLowerCase();
+  const rows: ReportRow[] = await readRows(url, io, {
+    repo,
+    ...(since === undefined ? {} : { since }),
+    ...(until === undefined ? {} : { until }),
+  });
+  const report = buildReport(rows, { repo, since, until, now, policy });
+  const markdown = renderMarkdown(report);
+  io.out(format === "json" ? JSON.stringify(report, null, 2) : markdown.trimEnd());
+  if (values.out !== undefined) await writeOutputs(resolve(io.cwd, values.out), report, markdown, io);
+  return 0;
+}
