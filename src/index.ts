@@ -4,6 +4,7 @@ import type { AppDeps, Runtime } from "./handlers/deps.js";
 import { dispatchDelivery } from "./handlers/dispatch.js";
 import { escalateDue } from "./handlers/escalate.js";
 import { reconcile } from "./handlers/reconcile.js";
+import { postWeeklyReports } from "./handlers/weekly-report.js";
 import { DueLoop } from "./helpers/due-loop.js";
 import {
   claimDue,
@@ -70,10 +71,19 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
         app.log.warn({ err: error }, "reconciliation failed; it runs again later");
       }
     };
+    const runWeekly = async () => {
+      try {
+        const posted = await postWeeklyReports(app, deps);
+        if (posted.length > 0) app.log.info({ repos: posted }, "weekly SLA reports posted");
+      } catch (error) {
+        app.log.warn({ err: error }, "weekly reports failed; they are tried again later");
+      }
+    };
     const runtime: Runtime = {
       inbox,
       scheduler,
       reconcile: runReconcile,
+      weeklyReports: runWeekly,
       async stop() {
         if (reconcileTimer) clearInterval(reconcileTimer);
         await Promise.all([inbox.stop(), scheduler.stop()]);
@@ -110,7 +120,7 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       scheduler.start();
       // The timer only triggers it: what was reconciled, and which replica does it, lives in the store.
       void runReconcile();
-      reconcileTimer = setInterval(runReconcile, RECONCILE_EVERY_MS);
+      reconcileTimer = setInterval(() => void runReconcile().then(runWeekly), RECONCILE_EVERY_MS);
       reconcileTimer.unref();
     }
     onReady?.(runtime);

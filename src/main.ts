@@ -80,7 +80,12 @@ const server = await run(
   createApp(deps, (r) => {
     runtime = r;
   }),
-  { Octokit: octokitClass(metrics, env.SUPPORT_SLA_GITHUB_THROTTLE !== "off") as unknown as typeof ProbotOctokit },
+  {
+    Octokit: octokitClass(
+      metrics,
+      env.SUPPORT_SLA_GITHUB_THROTTLE !== "off",
+    ) as unknown as typeof ProbotOctokit,
+  },
 );
 
 let stopping = false;

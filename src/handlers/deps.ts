@@ -62,5 +62,7 @@ export interface Runtime {
   scheduler: DueLoop<TrackedRow>;
   /** Finds issues whose webhooks were missed (app down, failed delivery) and queues them. */
   reconcile(): Promise<void>;
+  /** Posts the weekly SLA report of each repo with `report.weekly`, once per week. */
+  weeklyReports(): Promise<void>;
   stop(): Promise<void>;
 }

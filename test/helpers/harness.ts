@@ -41,6 +41,9 @@ export interface Harness {
 
 export interface HarnessOptions {
   now?: string;
+  /** Share a store between harnesses to play several replicas. */
+  store?: Store;
+  owner?: string;
   notifiers?: Notifiers;
   failpoint?: (name: string) => void;
 }
@@ -54,7 +57,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
       current = Date.parse(iso);
     },
   };
-  const store = await openStore("sqlite::memory:");
+  const store = options.store ?? (await openStore("sqlite::memory:"));
   // Tests move the clock by days: the cache lives as long as the test.
   const setups = new RepoSetupCache({
     ttlMs: 365 * 86_400_000,
@@ -79,7 +82,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     calendars: new CalendarCache(),
     clock,
     issueLocks: new KeyedMutex(),
-    owner: "test-process",
+    owner: options.owner ?? "test-process",
     notifiers: options.notifiers ?? { slack: null, pagerduty: null },
     teams: new TeamMembership(60_000, clock.now),
     metrics: new Metrics(),

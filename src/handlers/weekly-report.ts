@@ -1,0 +1,57 @@
+import type { Probot } from "probot";
+import { buildReport } from "../report/aggregate.js";
+import { loadReportRows } from "../report/query.js";
+import { renderWeeklyIssue, weeklyReportDue, weekWindow } from "../report/weekly.js";
+import { getMeta, releaseNamedLease, setMeta, tryAcquireLease } from "../store/tracking-store.js";
+import type { AppDeps } from "./deps.js";
+import { once } from "./sla.js";
+
+/**
+ * `report.weekly`: last week's SLA report posted as an issue in each repo that asks for it, once
+ * per week whatever the number of replicas: a lease per repo, the last posted week in the store,
+ * and the issue creation itself behind the outbox. Returns the repos posted to.
+ */
+export async function postWeeklyReports(app: Probot, deps: AppDeps): Promise<string[]> {
+  const repos = await deps.store.db
+    .selectFrom("tracked_issues")
+    .select(["repo", "installation_id"])
+    .distinct()
+    .execute();
+  const posted: string[] = [];
+  const seen = new Set<string>();
+  for (const { repo, installation_id } of repos) {
+    if (seen.has(repo)) continue;
+    seen.add(repo);
+    const [owner = "", name = ""] = repo.split("/");
+    const gh = await app.auth(installation_id);
+    const { policy } = await deps.setups.get(gh, { owner, repo: name });
+    if (!policy.report.weekly) continue;
+    const metaKey = `weekly_report:${repo}`;
+    const now = deps.clock.now();
+    if (!weeklyReportDue((await getMeta(deps.store, metaKey)) ?? null, now, policy.calendar.timezone))
+      continue;
+    const lease = `weekly:${repo}`;
+    if (!(await tryAcquireLease(deps.store, lease, deps.owner, now, 5 * 60_000))) continue;
+    try {
+      // Re-read under the lease: another replica may have posted meanwhile.
+      const week = weeklyReportDue(
+        (await getMeta(deps.store, metaKey)) ?? null,
+        now,
+        policy.calendar.timezone,
+      );
+      if (!week) continue;
+      const window = weekWindow(week, policy.calendar.timezone);
+      const rows = await loadReportRows(deps.store, { repo, ...window });
+      const report = buildReport(rows, { repo, ...window, now, policy });
+      const issue = renderWeeklyIssue(report, week);
+      await once(deps, `${metaKey}:${week}`, "skip", async () => {
+        await gh.rest.issues.create({ owner, repo: name, title: issue.title, body: issue.body });
+      });
+      await setMeta(deps.store, metaKey, week);
+      posted.push(repo);
+    } finally {
+      await releaseNamedLease(deps.store, lease, deps.owner);
+    }
+  }
+  return posted;
+}
