@@ -69,7 +69,7 @@ function trackingContract(ctx: Context): void {
       const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
         again.db,
       );
-      expect(names.rows.map((r) => r.name)).toEqual(["0001_intake", "0002_sla"]);
+      expect(names.rows.map((r) => r.name)).toEqual(["0001_intake", "0002_sla", "0003_post_mortem"]);
       const third = await ctx.peer();
       expect((await getTrackedIssue(third, key(1)))?.number).toBe(1);
     });

@@ -56,7 +56,7 @@ if (!adminUrl) {
       const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
         stores[0]?.db as Kysely<unknown>,
       );
-      expect(names.rows.map((r) => r.name)).toEqual(["0001_intake", "0002_sla"]);
+      expect(names.rows.map((r) => r.name)).toEqual(["0001_intake", "0002_sla", "0003_post_mortem"]);
       await Promise.all(stores.map((s) => s.close()));
     });
 
