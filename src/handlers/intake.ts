@@ -93,7 +93,12 @@ function planClock(
   const warnAt = policy.escalation.warnAt;
   if (!previous) {
     const start = startTracking(calendar, priority, createdAt, warnAt);
-    return { record: start.record, triggerPage: start.triggerPage, removeLabels: [] };
+    // A page at intake opens this cycle's incident: the first team reply acknowledges it.
+    return {
+      record: { ...start.record, paged: start.triggerPage },
+      triggerPage: start.triggerPage,
+      removeLabels: [],
+    };
   }
   let record = toSlaRecord(previous);
   const removeLabels: string[] = [];

@@ -347,3 +347,43 @@ function commentPayload(user: { login: string; type?: "Bot" | "User" }, associat
     },
   };
 }
+
+describe("Production down and PagerDuty", () => {
+  it("pages at intake, the first team reply acknowledges, closing resolves: one incident", async () => {
+    const pd = recorder();
+    nock(PD).post("/v2/enqueue", pd.match).times(3).reply(202, { status: "success" });
+    nock(SLACK).post(/.*/).reply(200, "ok"); // the page notice
+    mockToken(api());
+    mockSetupReads({ forms, config: CONFIG, labels: ["type: problem", "priority: production down"] }, api())
+      .post(`${ISSUE}/labels`)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`)
+      .reply(201, { id: 10 });
+    await h.receive(
+      "issues",
+      issuePayload("opened", { body: problemBody("Production down"), labels: ["type: problem"] }),
+    );
+    await h.receive(
+      "issue_comment",
+      commentPayload({ login: "engineer-erik" }, "MEMBER", "2026-11-27T15:40:00Z"),
+    );
+    const closed = issuePayload("opened", {
+      body: problemBody("Production down"),
+      labels: ["type: problem"],
+    });
+    closed.action = "closed";
+    closed.issue.closed_at = "2026-11-27T17:00:00Z";
+    api().post(`${ISSUE}/comments`).reply(201, { id: 11 }); // the post-mortem question
+    await h.receive("issues", closed);
+
+    expect(pd.bodies.map((b) => [b.event_action, b.dedup_key])).toEqual([
+      ["trigger", "support-sla:acme/support#1:cycle-1"],
+      ["acknowledge", "support-sla:acme/support#1:cycle-1"],
+      ["resolve", "support-sla:acme/support#1:cycle-1"],
+    ]);
+    expect(await getTrackedIssue(h.store, { repo: "acme/support", number: 1 })).toMatchObject({
+      state: "met",
+      paged_cycle: null,
+    });
+  });
+});
