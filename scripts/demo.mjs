@@ -9,21 +9,22 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
+import SQLite from "better-sqlite3";
 import {
   AppProcess,
   BUILT_CLI,
   defaultLabels,
   FORMS_DIR,
   forInstallation,
+  importBuilt,
   loadStandIns,
   ROOT,
+  renderBody as renderFormBody,
   runMain,
   seedRepo,
   shippedForms,
   sleep,
   waitFor,
-  renderBody as renderFormBody,
 } from "./lib/harness.mjs";
 
 const INTAKE_MARKER = "<!-- support-sla:intake -->";
@@ -32,12 +33,19 @@ const ZONE = "Europe/Brussels";
 const PROVIDER_TEAM = "@acme/support";
 const ENGINEER = "alice";
 
-/** The demo policy: targets of seconds (the schema forbids next-business-day on a calendar clock). */
-const DEMO_CONFIG = `# support-sla demo policy: first-response targets of seconds
+/**
+ * The demo policy: targets of seconds. Business hours cover the whole week so that Urgent and
+ * Normal keep the business clock (the schema forbids next-business-day on a calendar clock, and a
+ * paging priority on the calendar clock pages at intake, which is Production down's privilege).
+ */
+const ALL_DAY = '["00:00-24:00"]';
+const DEMO_CONFIG = `# support-sla demo policy: first-response targets of seconds, business hours 24/7
+business_hours:
+${["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"].map((d) => `  ${d}: ${ALL_DAY}`).join("\n")}
 priorities:
-  production-down: { response: 20s }
-  urgent: { response: 8s, clock: calendar }
-  normal: { response: 30s, clock: calendar }
+  production-down: { response: 20s } # calendar clock, pages at intake
+  urgent: { response: 8s } # pages on breach
+  normal: { response: 30s }
 escalation:
   mention: ["${PROVIDER_TEAM}"]
   phone: "+32 2 555 01 01"
@@ -110,7 +118,10 @@ const SIX_TYPES = [
   {
     file: "other.yml",
     title: "Invoice for October",
-    answers: { priority: "Normal", description: "Could you send the October invoice to finance@hooli.example?" },
+    answers: {
+      priority: "Normal",
+      description: "Could you send the October invoice to finance@hooli.example?",
+    },
   },
 ];
 
@@ -122,8 +133,10 @@ const unescapeMarkdown = (s) =>
     .replace(/\\(.)/g, "$1")
     .replace(/\*\*/g, "");
 
+const clip = (line) => (line.length > 120 ? `${line.slice(0, 119)}…` : line);
+
 function say(who, where, text) {
-  const [first, ...rest] = String(text).split("\n");
+  const [first, ...rest] = String(text).split("\n").map(clip);
   const head = `${stamp()}  ${who.padEnd(9)} ${where.padEnd(19)} `;
   console.log(`${head}${first}`);
   for (const line of rest) console.log(`${" ".repeat(head.length)}  ${line}`);
@@ -159,7 +172,7 @@ function slackLines(message) {
 
 async function main() {
   const S = await loadStandIns();
-  const { formatLocal } = await import(pathToFileURL(join(ROOT, "dist/github/markdown.js")).href);
+  const { formatLocal } = await importBuilt("dist/github/markdown.js");
   const forms = await shippedForms();
   const labels = await defaultLabels();
 
@@ -169,8 +182,12 @@ async function main() {
   const configFile = join(scratch, "support-sla.yml");
   writeFileSync(configFile, DEMO_CONFIG);
   const check = cli(["check-config", configFile, "--forms", FORMS_DIR]);
-  console.log("support-sla demo: a managed-services desk (Acme) serving four customer orgs, all on 127.0.0.1.\n");
-  console.log(`Demo policy for initech/payments and umbrella/checkout (checked: ${check.trim()}):`);
+  console.log(
+    "support-sla demo: a managed-services desk (Acme) serving four customer orgs, all on 127.0.0.1.\n",
+  );
+  console.log(
+    `Demo policy for initech/payments and umbrella/checkout (support-sla check-config: ${check.trim().replace(configFile, "support-sla.yml")}):`,
+  );
   console.log(DEMO_CONFIG.replace(/^/gm, "    "));
   console.log("hooli/webshop and globex/erp have no config: the default policy (Brussels business hours).\n");
 
@@ -191,7 +208,7 @@ async function main() {
     slack,
     pagerDuty: pd,
     generatePrivateKey: S.generatePrivateKey,
-    logLevel: "warn",
+    logLevel: process.env.DEMO_LOG_LEVEL ?? "warn",
     instance: "demo",
   });
   cleanups.push(() => app.stop());
@@ -199,6 +216,10 @@ async function main() {
     `stand-ins for GitHub (${gh.url}), Slack and PagerDuty up; app started: node dist/main.js on ${app.url}`,
   );
 
+  console.log(
+    "\nTimeline (seconds since the demo started). customer/engineer: what people do; GitHub: what the customer\n" +
+      "and the team see on the issue; Slack and PagerDuty: what the engineers are told.",
+  );
   const watcher = new Watcher(gh, slack, pd);
   watcher.start();
   cleanups.push(async () => watcher.stop());
@@ -236,33 +257,13 @@ async function main() {
   };
   const expect = (what, probe, timeoutMs = 20_000) => waitFor(probe, { timeoutMs, what }).catch(fail(app));
 
-  // ---- 1. one issue of each type ---------------------------------------------------------------
-  heading("1. A customer (Hooli) files one request of each of the six types (default policy)");
-  const hooli = [];
-  for (const spec of SIX_TYPES) hooli.push(await open("hooli", spec));
+  const I = (key, n) => [REPOS[key].owner, REPOS[key].repo, n];
+  const dbState = (key, n) =>
+    trackedRows(app).find((r) => r.repo === `${REPOS[key].owner}/${REPOS[key].repo}` && r.number === n)
+      ?.state;
 
-  // ---- 2. Friday evening -----------------------------------------------------------------------
-  heading("2. Globex opens an Urgent problem on a Friday evening (default policy: 1 business hour)");
-  const friday = fridayEvening();
-  const [computed] = cli(["deadline", "--priority", "urgent", "--opened", friday.wall]).trim().split("\n");
-  const { opened, deadline } = JSON.parse(computed);
-  const fridayLine = `${formatLocal(Date.parse(opened), ZONE)} → due ${formatLocal(Date.parse(deadline), ZONE)}`;
-  say("cli", "support-sla deadline", `--priority urgent --opened ${friday.wall}\n${computed}\n${fridayLine}`);
-  const fridayN = await open("globex", {
-    file: "problem.yml",
-    title: "[Problem]: nightly export to the warehouse fails",
-    created_at: opened,
-    answers: {
-      priority: "Urgent",
-      service: "ERP nightly export",
-      "what-happens": "The export job fails with 'connection reset' since 18:00.",
-      since: "Friday 18:00",
-      impact: "Monday's stock figures will be missing.",
-    },
-  });
-
-  // ---- 3. production down pages, the team answers ------------------------------------------------
-  heading("3. Initech: production is down (20 s target on the demo policy): on-call is paged at once");
+  // ---- 1. production down pages; the team answers in time ------------------------------------------
+  heading("1. Initech: production is down (20 s target): on-call is paged at once");
   const prodDown = await open("initech", {
     file: "problem.yml",
     title: "[Problem]: card payments fail",
@@ -276,21 +277,8 @@ async function main() {
     },
   });
 
-  // ---- 4. incomplete, fixed by an edit -----------------------------------------------------------
-  heading("4. Initech files a change request with two required fields left empty");
-  const changeAnswers = {
-    priority: "Normal",
-    environment: "Staging",
-    change: "Upgrade PostgreSQL from 15 to 16 on staging.",
-  };
-  const incomplete = await open("initech", {
-    file: "change-request.yml",
-    title: "[Change]: PostgreSQL 16 on staging",
-    answers: changeAnswers,
-  });
-
-  // ---- 5. nobody answers ------------------------------------------------------------------------
-  heading("5. Umbrella opens an Urgent problem (8 s target, warned at 50%) and nobody answers");
+  // ---- 2. nobody answers ---------------------------------------------------------------------------
+  heading("2. Umbrella: an Urgent problem (8 s target, at risk at 50%) that nobody answers");
   const breachN = await open("umbrella", {
     file: "problem.yml",
     title: "[Problem]: checkout shows an empty basket",
@@ -303,66 +291,134 @@ async function main() {
     },
   });
 
-  // ---- the story goes on as the effects land ---------------------------------------------------
-  const I = (key, n) => [REPOS[key].owner, REPOS[key].repo, n];
-  await expect("the intake comment listing the missing fields on initech/payments#2", () =>
-    watcher.intake(...I("initech", incomplete))?.body.includes("missing"),
-  );
-  await expect("the `intake: incomplete` label on initech/payments#2", () =>
-    gh.issueLabels(...I("initech", incomplete)).includes("intake: incomplete"),
-  );
-  const firstIntake = watcher.intake(...I("initech", incomplete));
-  heading("4b. The customer edits the issue and fills in the missing fields");
-  await editBody(gh, REPOS.initech, incomplete, {
-    ...changeAnswers,
-    "wished-date": "Thursday 10:00",
-    impact: "Staging down for 15 minutes; rollback: restore the nightly snapshot.",
-  }).then((event) => deliver("initech", "issues", event));
-  await expect("`intake: incomplete` removed after the edit", () =>
-    !gh.issueLabels(...I("initech", incomplete)).includes("intake: incomplete"),
-  );
-  await expect("the same intake comment updated in place", () => {
-    const now = watcher.intake(...I("initech", incomplete));
-    return now && now.id === firstIntake.id && now.body !== firstIntake.body;
+  // ---- 3. incomplete, fixed by an edit -------------------------------------------------------------
+  heading("3. Initech: a change request with two required fields left empty (Normal, 30 s)");
+  const changeAnswers = {
+    priority: "Normal",
+    environment: "Staging",
+    change: "Upgrade PostgreSQL from 15 to 16 on staging.",
+  };
+  const incomplete = await open("initech", {
+    file: "change-request.yml",
+    title: "[Change]: PostgreSQL 16 on staging",
+    answers: changeAnswers,
   });
 
-  heading("3b. Acme's engineer answers the production-down issue before its deadline");
-  await expect("the production-down page", () => pagesFor(pd, "initech/payments#1", "trigger").length > 0);
-  await reply("initech", prodDown, "On it: the payment provider's certificate expired, rolling out a new one.");
-  await expect("the page acknowledged by the team reply", () =>
-    pagesFor(pd, "initech/payments#1", "acknowledge").length > 0,
+  await expect(
+    "the production-down page and intake comment",
+    () =>
+      pagesFor(pd, keyOf("initech", prodDown), "trigger").length > 0 &&
+      watcher.intake(...I("initech", prodDown)),
   );
+  heading("1b. Acme's engineer answers the production-down issue well before its deadline");
+  await reply(
+    "initech",
+    prodDown,
+    "On it: the payment provider's certificate expired, rolling out a new one.",
+  );
+  await expect("the clock of initech/payments#1 stopped (met)", () => dbState("initech", prodDown) === "met");
+  // The reply also acknowledges the page; checked at the end, so the rest of the story still plays.
+  await waitFor(() => pagesFor(pd, keyOf("initech", prodDown), "acknowledge").length > 0, {
+    timeoutMs: 3_000,
+  }).catch(() => undefined);
+
+  await expect(
+    "the intake comment listing the missing fields, and `intake: incomplete`",
+    () =>
+      watcher.intake(...I("initech", incomplete))?.body.includes("missing") &&
+      gh.issueLabels(...I("initech", incomplete)).includes("intake: incomplete"),
+  );
+  const firstIntake = watcher.intake(...I("initech", incomplete));
+  heading("3b. The customer edits the issue and fills in the missing fields");
+  await deliver(
+    "initech",
+    "issues",
+    await editBody(gh, REPOS.initech, incomplete, {
+      ...changeAnswers,
+      "wished-date": "Thursday 10:00",
+      impact: "Staging down for 15 minutes; rollback: restore the nightly snapshot.",
+    }),
+  );
+  await expect("`intake: incomplete` removed and the same comment updated in place", () => {
+    const now = watcher.intake(...I("initech", incomplete));
+    return (
+      !gh.issueLabels(...I("initech", incomplete)).includes("intake: incomplete") &&
+      now?.id === firstIntake.id &&
+      now.body !== firstIntake.body
+    );
+  });
   await reply("initech", incomplete, "Thanks, planned for Thursday 10:00 as asked.");
+  await expect("the change request's clock stopped (met)", () => dbState("initech", incomplete) === "met");
+
+  // ---- 4. one issue of each type ----------------------------------------------------------------
+  heading("4. Hooli files one request of each of the six types (no config: the default policy)");
+  const hooli = [];
+  for (const spec of SIX_TYPES) hooli.push(await open("hooli", spec));
+
+  // ---- 5. Friday evening -----------------------------------------------------------------------
+  heading("5. Globex: an Urgent problem opened on a Friday evening (default policy: 1 business hour)");
+  const friday = fridayEvening();
+  const [computed] = cli(["deadline", "--priority", "urgent", "--opened", friday]).trim().split("\n");
+  const { opened, deadline } = JSON.parse(computed);
+  say(
+    "cli",
+    "support-sla deadline",
+    `--priority urgent --opened ${friday}\n${computed}\n` +
+      `${formatLocal(Date.parse(opened), ZONE)} → due ${formatLocal(Date.parse(deadline), ZONE)}` +
+      " (Mon-Fri 09:00-17:00 Europe/Brussels)",
+  );
+  const fridayN = await open("globex", {
+    file: "problem.yml",
+    title: "[Problem]: nightly export to the warehouse fails",
+    created_at: opened,
+    answers: {
+      priority: "Urgent",
+      service: "ERP nightly export",
+      "what-happens": "The export job fails with 'connection reset' since 18:00.",
+      since: "Friday 18:00",
+      impact: "Monday's stock figures will be missing.",
+    },
+  });
 
   await expect(
     "the breach of umbrella/checkout#1: label, comment, Slack and PagerDuty",
     () =>
       gh.issueLabels(...I("umbrella", breachN)).includes("sla: breached") &&
       watcher.breach(...I("umbrella", breachN)) &&
-      slack.messages().some((m) => /SLA breached/.test(m.text) && m.text.includes("umbrella/checkout")) &&
-      pagesFor(pd, "umbrella/checkout#1", "trigger").length > 0,
+      slack
+        .messages()
+        .some((m) => /SLA breached/.test(m.text) && m.text.includes(keyOf("umbrella", breachN))) &&
+      pagesFor(pd, keyOf("umbrella", breachN), "trigger").length > 0,
     30_000,
   );
   await expect(
     "intake of every issue (one comment, type and priority labels)",
     () =>
       watcher.tracked().every(([o, r, n]) => watcher.intake(o, r, n) && gh.issueLabels(o, r, n).length >= 2),
-    30_000,
+    40_000,
   );
-  // Let the production-down deadline (20 s) pass: answered in time, it must stay quiet.
-  const prodDownIssue = gh.issue(...I("initech", prodDown));
-  const quietUntil = Date.parse(prodDownIssue.created_at) + 20_000 + 2_000;
-  heading("Waiting for the production-down deadline to pass: answered in time, nothing must happen");
-  await sleep(Math.max(0, quietUntil - Date.now()));
+  // Let the deadlines of the answered issues pass: answered in time, they must stay quiet.
+  const quietUntil = Math.max(
+    Date.parse(gh.issue(...I("initech", prodDown)).created_at) + 20_000,
+    Date.parse(gh.issue(...I("initech", incomplete)).created_at) + 30_000,
+  );
+  if (quietUntil + 1_500 > Date.now()) {
+    heading("Waiting for the answered issues' deadlines to pass: nothing must happen");
+    await sleep(quietUntil + 1_500 - Date.now());
+  }
   watcher.poll();
   watcher.stop();
 
   // ---- checks and summary ------------------------------------------------------------------------
   const fridayComment = watcher.intake(...I("globex", fridayN));
   const rows = trackedRows(app);
-  const state = (key, n) => rows.find((r) => r.repo === `${REPOS[key].owner}/${REPOS[key].repo}` && r.number === n);
+  const state = (key, n) =>
+    rows.find((r) => r.repo === `${REPOS[key].owner}/${REPOS[key].repo}` && r.number === n);
   const checks = [
-    ["every issue has exactly one intake comment", watcher.tracked().every(([o, r, n]) => countIntake(gh, o, r, n) === 1)],
+    [
+      "every issue has exactly one intake comment",
+      watcher.tracked().every(([o, r, n]) => countIntake(gh, o, r, n) === 1),
+    ],
     [
       "the six types are labelled with their type",
       SIX_TYPES.every((spec, i) =>
@@ -373,19 +429,42 @@ async function main() {
       `Friday issue: the comment shows the CLI's deadline (${formatLocal(Date.parse(deadline), ZONE)})`,
       fridayComment?.body.includes(formatLocal(Date.parse(deadline), ZONE)),
     ],
-    ["production down: paged at intake, acknowledged by the reply", pagesFor(pd, "initech/payments#1", "acknowledge").length === 1],
-    ["production down: answered in time, no breach", state("initech", prodDown)?.state === "met" && !watcher.breach(...I("initech", prodDown))],
-    ["incomplete issue: one comment, edited in place, label removed", countIntake(gh, ...I("initech", incomplete)) === 1 && !gh.issueLabels(...I("initech", incomplete)).includes("intake: incomplete")],
-    ["change request answered in time", state("initech", incomplete)?.state === "met"],
-    ["breach: one comment mentioning @acme/support", countBreach(gh, ...I("umbrella", breachN)) === 1 && watcher.breach(...I("umbrella", breachN)).body.includes(PROVIDER_TEAM)],
-    ["breach: one page", pagesFor(pd, "umbrella/checkout#1", "trigger").length === 1],
+    [
+      "production down: paged once, at intake",
+      pagesFor(pd, keyOf("initech", prodDown), "trigger").length === 1,
+    ],
+    [
+      "production down: the page acknowledged by the team reply",
+      pagesFor(pd, keyOf("initech", prodDown), "acknowledge").length === 1,
+    ],
+    [
+      "production down: answered in time, no breach",
+      state("initech", prodDown)?.state === "met" && !watcher.breach(...I("initech", prodDown)),
+    ],
+    [
+      "incomplete issue: one comment, edited in place, label removed",
+      countIntake(gh, ...I("initech", incomplete)) === 1 &&
+        !gh.issueLabels(...I("initech", incomplete)).includes("intake: incomplete"),
+    ],
+    [
+      "change request: answered in time, no breach",
+      state("initech", incomplete)?.state === "met" && !watcher.breach(...I("initech", incomplete)),
+    ],
+    [
+      "breach: one comment mentioning @acme/support",
+      countBreach(gh, ...I("umbrella", breachN)) === 1 &&
+        watcher.breach(...I("umbrella", breachN)).body.includes(PROVIDER_TEAM),
+    ],
+    ["breach: one page", pagesFor(pd, keyOf("umbrella", breachN), "trigger").length === 1],
     ["breach: the state is breached", state("umbrella", breachN)?.state === "breached"],
   ];
   console.log("\nWhere every clock stands (from the app's database):");
   for (const r of rows) {
     const due = formatLocal(r.deadline_at, ZONE);
     const answered = r.first_response_by ? `, answered by ${r.first_response_by}` : "";
-    console.log(`  ${`${r.repo}#${r.number}`.padEnd(20)} ${r.type.padEnd(16)} ${r.priority.padEnd(16)} ${r.state.padEnd(9)} due ${due}${answered}`);
+    console.log(
+      `  ${`${r.repo}#${r.number}`.padEnd(20)} ${r.type.padEnd(16)} ${r.priority.padEnd(16)} ${r.state.padEnd(9)} due ${due}${answered}`,
+    );
   }
   console.log("\nChecks:");
   for (const [what, ok] of checks) console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
@@ -395,7 +474,10 @@ async function main() {
   );
   const failed = checks.filter(([, ok]) => !ok);
   if (failed.length > 0) {
-    console.error(`\n${failed.length} check(s) failed.\n--- app output ---\n${app.condensedOutput()}`);
+    console.error(
+      `\n${failed.length} check(s) failed. App log (LOG_LEVEL=${process.env.DEMO_LOG_LEVEL ?? "warn"}; ` +
+        `DEMO_LOG_LEVEL=debug shows everything):\n${app.condensedOutput() || "(nothing logged)"}`,
+    );
     return 1;
   }
   console.log(`\nDemo finished in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
@@ -420,21 +502,29 @@ function cli(args) {
   }
 }
 
-/** The next Friday 18:30 in Brussels that is not in the past (today, when it is Friday before 18:30). */
+/** The next Friday 18:30 in Brussels that is not past (today, on a Friday before 18:30), as a wall time. */
 function fridayEvening() {
-  const dateIn = (ms) =>
-    new Intl.DateTimeFormat("en-CA", { timeZone: ZONE, year: "numeric", month: "2-digit", day: "2-digit" }).format(
-      new Date(ms),
+  const parts = (ms) =>
+    Object.fromEntries(
+      new Intl.DateTimeFormat("en-GB", {
+        timeZone: ZONE,
+        weekday: "short",
+        year: "numeric",
+        month: "2-digit",
+        day: "2-digit",
+        hour: "2-digit",
+        minute: "2-digit",
+        hourCycle: "h23",
+      })
+        .formatToParts(new Date(ms))
+        .map((p) => [p.type, p.value]),
     );
-  const weekdayIn = (ms) => new Intl.DateTimeFormat("en-GB", { timeZone: ZONE, weekday: "short" }).format(new Date(ms));
-  for (let d = 0; d < 8; d++) {
-    const ms = Date.now() + d * 86_400_000;
-    if (weekdayIn(ms) !== "Fri") continue;
-    const wall = `${dateIn(ms)}T18:30`;
-    const [line] = cli(["deadline", "--priority", "urgent", "--opened", wall]).trim().split("\n");
-    if (Date.parse(JSON.parse(line).opened) >= Date.now() - 60_000) return { wall };
+  for (let d = 0; d <= 7; d++) {
+    const p = parts(Date.now() + d * 86_400_000);
+    if (p.weekday !== "Fri" || (d === 0 && `${p.hour}:${p.minute}` >= "18:30")) continue;
+    return `${p.year}-${p.month}-${p.day}T18:30`;
   }
-  throw new Error("no Friday found in the next 8 days");
+  throw new Error("no Friday evening found in the next 8 days");
 }
 
 /** The customer edits the body through the API (their own token); returns the issues.edited payload. */
@@ -461,26 +551,28 @@ function appComments(gh, owner, repo, n) {
   const bot = String(gh.botUser.login);
   return gh.comments(owner, repo, n).filter((c) => c.user?.login === bot);
 }
-const countIntake = (gh, o, r, n) => appComments(gh, o, r, n).filter((c) => c.body.includes(INTAKE_MARKER)).length;
-const countBreach = (gh, o, r, n) => appComments(gh, o, r, n).filter((c) => c.body.includes(BREACH_MARKER)).length;
+const keyOf = (key, n) => `${REPOS[key].owner}/${REPOS[key].repo}#${n}`;
+const countIntake = (gh, o, r, n) =>
+  appComments(gh, o, r, n).filter((c) => c.body.includes(INTAKE_MARKER)).length;
+const countBreach = (gh, o, r, n) =>
+  appComments(gh, o, r, n).filter((c) => c.body.includes(BREACH_MARKER)).length;
 
 function pagesFor(pd, issueKey, action) {
-  return pd
-    .events()
-    .filter((e) => e.event_action === action && JSON.stringify(e).includes(issueKey));
+  return pd.events().filter((e) => e.event_action === action && JSON.stringify(e).includes(issueKey));
 }
 
 /** The app's tracked rows, read from its SQLite file (read-only; the app may still run). */
 function trackedRows(app) {
-  const path = app.databaseUrl.replace(/^sqlite:/, "");
-  return execJson(
-    `const D=require("better-sqlite3");const d=new D(${JSON.stringify(path)},{readonly:true});` +
-      `process.stdout.write(JSON.stringify(d.prepare("select repo, number, type, priority, state, deadline_at, first_response_by from tracked_issues order by repo, number").all()))`,
-  );
-}
-
-function execJson(code) {
-  return JSON.parse(execFileSync(process.execPath, ["-e", code], { cwd: ROOT, encoding: "utf8" }));
+  const db = new SQLite(app.databaseUrl.replace(/^sqlite:/, ""), { readonly: true, fileMustExist: true });
+  try {
+    return db
+      .prepare(
+        "select repo, number, type, priority, state, deadline_at, first_response_by from tracked_issues order by repo, number",
+      )
+      .all();
+  } finally {
+    db.close();
+  }
 }
 
 /** Polls the stand-ins and prints what changed: labels, the app's comments, Slack messages, pages. */
@@ -497,7 +589,13 @@ class Watcher {
   }
 
   track(owner, repo, n) {
-    this.#issues.set(`${owner}/${repo}#${n}`, { owner, repo, n, labels: this.gh.issueLabels(owner, repo, n), comments: new Map() });
+    this.#issues.set(`${owner}/${repo}#${n}`, {
+      owner,
+      repo,
+      n,
+      labels: this.gh.issueLabels(owner, repo, n),
+      comments: new Map(),
+    });
   }
 
   tracked() {
@@ -525,7 +623,8 @@ class Watcher {
       const labels = this.gh.issueLabels(issue.owner, issue.repo, issue.n);
       const added = labels.filter((l) => !issue.labels.includes(l)).map((l) => `+${l}`);
       const removed = issue.labels.filter((l) => !labels.includes(l)).map((l) => `-${l}`);
-      if (added.length + removed.length > 0) say("GitHub", key, `labels ${[...removed, ...added].join("  ")}`);
+      if (added.length + removed.length > 0)
+        say("GitHub", key, `labels ${[...removed, ...added].join("  ")}`);
       issue.labels = labels;
       for (const c of appComments(this.gh, issue.owner, issue.repo, issue.n)) {
         const before = issue.comments.get(c.id);

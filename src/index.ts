@@ -44,8 +44,9 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
         dispatchDelivery(row, { ...deps, auth, log: app.log, kickScheduler: () => scheduler.kick() }),
       now: deps.clock.now,
       maxSleepMs: 5_000,
-      batch: 20,
-      concurrency: 4,
+      batch: 32,
+      // GitHub throttling is per installation: many issues of different customers go in parallel.
+      concurrency: 16,
       log: app.log,
     });
     const scheduler = new DueLoop({
@@ -55,8 +56,8 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       process: (row) => escalateDue(row, { ...deps, auth, log: app.log }),
       now: deps.clock.now,
       maxSleepMs: 30_000,
-      batch: 50,
-      concurrency: 4,
+      batch: 64,
+      concurrency: 16,
       log: app.log,
     });
     let reconcileTimer: NodeJS.Timeout | undefined;

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const BUILT_MAIN = join(ROOT, "dist/main.js");
@@ -29,14 +30,19 @@ export function requireBuilt() {
   }
 }
 
+/** Imports a built module by its path from the repository root, e.g. `dist/store/db.js`. */
+export function importBuilt(path) {
+  return import(pathToFileURL(join(ROOT, path)).href);
+}
+
 /** The compiled stand-ins and the app's built modules the scripts use. */
 export async function loadStandIns() {
   requireBuilt();
   const [github, receivers, webhook, keys] = await Promise.all([
-    import(join(STANDIN_DIR, "github.js")),
-    import(join(STANDIN_DIR, "receivers.js")),
-    import(join(STANDIN_DIR, "webhook.js")),
-    import(join(STANDIN_DIR, "keys.js")),
+    importBuilt("dist-standin/github.js"),
+    importBuilt("dist-standin/receivers.js"),
+    importBuilt("dist-standin/webhook.js"),
+    importBuilt("dist-standin/keys.js"),
   ]);
   return {
     GitHubStandIn: github.GitHubStandIn,
@@ -277,7 +283,7 @@ export async function runMain(main, cleanup) {
 
 /** The shipped forms: file name → { text, form } (parsed with the app's own parser). */
 export async function shippedForms() {
-  const { parseIssueForm } = await import(join(ROOT, "dist/domain/forms/form.js"));
+  const { parseIssueForm } = await importBuilt("dist/domain/forms/form.js");
   const out = {};
   for (const file of readdirSync(FORMS_DIR).sort()) {
     const text = readFileSync(join(FORMS_DIR, file), "utf8");
@@ -326,8 +332,8 @@ export function seedRepo(gh, forms, owner, repo, { config, labels = [] } = {}) {
 
 /** Every label the app owns under the default policy, with its colour and description. */
 export async function defaultLabels() {
-  const { defaultPolicy } = await import(join(ROOT, "dist/config/load.js"));
-  const { ownedLabels } = await import(join(ROOT, "dist/github/labels.js"));
+  const { defaultPolicy } = await importBuilt("dist/config/load.js");
+  const { ownedLabels } = await importBuilt("dist/github/labels.js");
   return ownedLabels(defaultPolicy());
 }
 

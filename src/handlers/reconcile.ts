@@ -3,6 +3,7 @@ import { getTrackedIssue, repoKey } from "../store/intake-store.js";
 import {
   enqueueDelivery,
   getMeta,
+  inboxBacklog,
   releaseNamedLease,
   setMeta,
   tryAcquireLease,
@@ -30,6 +31,8 @@ interface IssueLike {
  */
 export async function reconcile(app: Probot, deps: AppDeps): Promise<{ queued: number } | null> {
   const now = deps.clock.now();
+  // Deliveries still waiting in the inbox are not missed ones: look again once it is drained.
+  if ((await inboxBacklog(deps.store)) > 0) return null;
   if (!(await tryAcquireLease(deps.store, "reconcile", deps.owner, now, 10 * 60_000))) return null;
   try {
     const last = await getMeta(deps.store, WATERMARK);

@@ -1,7 +1,7 @@
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { getTrackedIssue } from "../../src/store/intake-store.js";
-import { setMeta } from "../../src/store/tracking-store.js";
+import { enqueueDelivery, setMeta } from "../../src/store/tracking-store.js";
 import {
   API,
   createHarness,
@@ -73,5 +73,23 @@ describe("reconciliation after downtime", () => {
       .where("key", "=", "reconciled_at")
       .executeTakeFirst();
     expect(meta?.value).toBe(String(h.clock.now()));
+  });
+
+  it("waits while deliveries are still queued: they are not missed ones", async () => {
+    await setMeta(h.store, "reconciled_at", "1");
+    await enqueueDelivery(h.store, {
+      deliveryId: "queued",
+      event: "issues",
+      installationId: 1,
+      payload: {},
+      now: 0,
+    });
+    await h.runtime.reconcile(); // no GitHub call: nothing is mocked
+    const meta = await h.store.db
+      .selectFrom("meta")
+      .selectAll()
+      .where("key", "=", "reconciled_at")
+      .executeTakeFirst();
+    expect(meta?.value).toBe("1");
   });
 });
