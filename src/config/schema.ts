@@ -7,7 +7,7 @@ import {
   holidaysSchema,
   timezoneSchema,
 } from "./sections/calendar.js";
-import { postMortemSchema, reportSchema } from "./sections/follow-up.js";
+import { DEFAULT_POST_MORTEM, postMortemSchema, reportSchema } from "./sections/follow-up.js";
 import {
   defaultPrioritySchema,
   defaultTypeSchema,
@@ -149,6 +149,24 @@ function checkUniqueLabels(config: Sections, ctx: Ctx): void {
     claim(priority.label, ["priorities", key, "label"]);
   for (const [key, type] of Object.entries(config.types)) claim(type.label, ["types", key, "label"]);
   for (const [key, label] of Object.entries(config.labels)) claim(label, ["labels", key]);
+  claim(config.post_mortem.required_label, ["post_mortem", "required_label"]);
+  claim(config.post_mortem.done_label, ["post_mortem", "done_label"]);
+}
+
+/** The post-mortem follow-up names configured priorities. */
+function checkPostMortem(config: Sections, ctx: Ctx): void {
+  const keys = Object.keys(config.priorities);
+  const chosen = config.post_mortem.priorities;
+  // The default list names production-down; a config that removed that priority just has no follow-up.
+  if (chosen.join() === DEFAULT_POST_MORTEM.priorities.join()) return;
+  chosen.forEach((key, i) => {
+    if (Object.hasOwn(config.priorities, key)) return;
+    report(ctx, {
+      path: ["post_mortem", "priorities", i],
+      input: key,
+      message: `${key} is not a configured priority${didYouMean(key, keys)}; use one of ${keys.join(", ")}`,
+    });
+  });
 }
 
 /** The one schema of `.github/support-sla.yml`: validation, defaults, merging and cross-checks. */
@@ -157,7 +175,8 @@ export const configSchema = sectionsSchema
   .superRefine(checkBusinessClock, whenValid("priorities", "business_hours"))
   .superRefine(checkDefaultPriority, whenValid("priorities", "default_priority"))
   .superRefine(checkDefaultType, whenValid("types", "default_type"))
-  .superRefine(checkUniqueLabels, whenValid("priorities", "types", "labels"))
+  .superRefine(checkUniqueLabels, whenValid("priorities", "types", "labels", "post_mortem"))
+  .superRefine(checkPostMortem, whenValid("priorities", "post_mortem"))
   .meta({
     title: "support-sla configuration",
     description:

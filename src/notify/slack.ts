@@ -16,7 +16,7 @@ export interface IssueRef {
 /**
  * - `at-risk`: `warn_at` of the target has passed with no team reply.
  * - `breached`: the deadline passed with no team reply.
- * - `production-down`: a Production-down issue was opened; on-call is being paged.
+ * - `production-down`: an issue of a priority that pages at intake (Production down) was opened; on-call is being paged.
  * - `met`: a team reply landed on an issue this channel was already warned about.
  */
 export type SlaNoticeKind = "at-risk" | "breached" | "production-down" | "met";
@@ -101,7 +101,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
 const HEADLINES: Record<SlaNoticeKind, { emoji: string; headline: string; due: string }> = {
   "at-risk": { emoji: ":warning:", headline: "SLA at risk", due: "first response due" },
   breached: { emoji: ":rotating_light:", headline: "SLA breached", due: "first response was due" },
-  "production-down": { emoji: ":fire:", headline: "Production down", due: "first response due" },
+  "production-down": { emoji: ":fire:", headline: "On-call paged", due: "first response due" },
   met: { emoji: ":white_check_mark:", headline: "First response sent", due: "first response was due" },
 };
 

@@ -294,3 +294,33 @@ describe("line numbers", () => {
     ]);
   });
 });
+
+describe("post-mortem follow-up", () => {
+  test("its priorities must be configured and its labels must be the app's own", () => {
+    const text = 'post_mortem:\n  priorities: [prod-down]\n  done_label: "sla: breached"\n';
+    expect(problemsOf(text)).toEqual([
+      {
+        path: "post_mortem.priorities[0]",
+        message: "prod-down is not a configured priority; use one of production-down, urgent, normal",
+        line: 2,
+      },
+      {
+        path: "post_mortem.done_label",
+        message:
+          '"sla: breached" is already the label of labels.breached; every priority, type and status label needs its own name',
+        line: 3,
+      },
+    ]);
+  });
+
+  test("defaults: production down, 72 hours, the two labels", () => {
+    expect(
+      parseConfig("").ok && (parseConfig("") as { policy: { postMortem: unknown } }).policy.postMortem,
+    ).toEqual({
+      priorities: ["production-down"],
+      dueMs: 72 * 3_600_000,
+      requiredLabel: "post-mortem: required",
+      doneLabel: "post-mortem: done",
+    });
+  });
+});

@@ -53,7 +53,7 @@ describe("renderSlackMessage", () => {
 
   it.each([
     ["at-risk", ":warning: *SLA at risk*", "first response due"],
-    ["production-down", ":fire: *Production down*", "first response due"],
+    ["production-down", ":fire: *On-call paged*", "first response due"],
     ["met", ":white_check_mark: *First response sent*", "first response was due"],
   ] as const)("words a %s notice", (kind, headline, due) => {
     const { text } = renderSlackMessage(notice({ kind }));
