@@ -9,9 +9,16 @@ import {
   type Harness,
   mockSetupReads,
   mockToken,
+  recorder,
   shippedFormTexts,
 } from "../helpers/harness.js";
-import { issuePayload, OWNER, REPO } from "../helpers/payloads.js";
+import {
+  commentPayload as commentOn,
+  issuePayload,
+  OWNER,
+  REPO,
+  type UserSpec,
+} from "../helpers/payloads.js";
 import { renderBody } from "../helpers/render-body.js";
 
 const ISSUE = `/repos/${OWNER}/${REPO}/issues/1`;
@@ -30,18 +37,6 @@ function problemBody(priority = "Urgent"): string {
     since: "today",
     impact: "No one can pay.",
   });
-}
-
-type Body = Record<string, unknown>;
-function recorder() {
-  const bodies: Body[] = [];
-  return {
-    bodies,
-    match: (b: Body) => {
-      bodies.push(b);
-      return true;
-    },
-  };
 }
 
 let h: Harness;
@@ -329,23 +324,13 @@ describe("the scheduler", () => {
   });
 });
 
-function commentPayload(user: { login: string; type?: "Bot" | "User" }, association: string, at: string) {
-  const base = issuePayload("opened", { body: problemBody(), labels: ["type: problem"] });
-  return {
-    action: "created",
-    issue: base.issue,
-    repository: base.repository,
-    installation: base.installation,
-    sender: { ...base.sender, login: user.login, type: user.type ?? "User" },
-    comment: {
-      id: Math.floor(Math.random() * 1e6),
-      body: "Looking into it.",
-      created_at: at,
-      updated_at: at,
-      user: { ...base.sender, login: user.login, type: user.type ?? "User" },
-      author_association: association,
-    },
-  };
+function commentPayload(user: UserSpec, association: string, at: string) {
+  return commentOn(
+    issuePayload("opened", { body: problemBody(), labels: ["type: problem"] }),
+    user,
+    association,
+    at,
+  );
 }
 
 describe("Production down and PagerDuty", () => {

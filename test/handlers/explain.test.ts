@@ -9,7 +9,7 @@ import {
   mockToken,
   shippedFormTexts,
 } from "../helpers/harness.js";
-import { issuePayload } from "../helpers/payloads.js";
+import { commentPayload, issuePayload } from "../helpers/payloads.js";
 
 const forms = shippedFormTexts();
 let h: Harness;
@@ -22,21 +22,13 @@ afterEach(async () => {
 });
 
 function comment(login: string, association: string, text: string) {
-  const base = issuePayload("opened", { body: null });
-  return {
-    action: "created",
-    issue: base.issue,
-    repository: base.repository,
-    installation: base.installation,
-    sender: { ...base.sender, login },
-    comment: {
-      id: login.length,
-      body: text,
-      created_at: "2026-11-30T08:00:00Z",
-      user: { ...base.sender, login, type: "User" },
-      author_association: association,
-    },
-  };
+  return commentPayload(
+    issuePayload("opened", { body: null }),
+    { login },
+    association,
+    "2026-11-30T08:00:00Z",
+    text,
+  );
 }
 
 describe("/sla explain", () => {

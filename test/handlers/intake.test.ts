@@ -9,6 +9,7 @@ import {
   type Harness,
   mockSetupReads,
   mockToken,
+  recorder,
   shippedFormTexts,
 } from "../helpers/harness.js";
 import { issuePayload } from "../helpers/payloads.js";
@@ -33,21 +34,6 @@ const problem = (answers: Answers = {}) =>
     ...answers,
   });
 
-/** Records the JSON bodies sent to one mocked endpoint. */
-function capture(): {
-  bodies: Array<Record<string, unknown>>;
-  match: (b: Record<string, unknown>) => boolean;
-} {
-  const bodies: Array<Record<string, unknown>> = [];
-  return {
-    bodies,
-    match: (b) => {
-      bodies.push(b);
-      return true;
-    },
-  };
-}
-
 let h: Harness;
 beforeEach(async () => {
   h = await createHarness();
@@ -59,9 +45,9 @@ afterEach(async () => {
 
 describe("issues.opened", () => {
   it("labels a valid problem/urgent issue and promises Mon 09:30 CET in one comment", async () => {
-    const labels = capture();
-    const comment = capture();
-    const created = capture();
+    const labels = recorder();
+    const comment = recorder();
+    const created = recorder();
     mockToken();
     mockSetupReads({ forms, labels: ["type: problem"] })
       .post("/repos/acme/support/labels", created.match)
@@ -94,8 +80,8 @@ describe("issues.opened", () => {
   });
 
   it("types a blank issue `other`, priority normal, incomplete, and links every form", async () => {
-    const labels = capture();
-    const comment = capture();
+    const labels = recorder();
+    const comment = recorder();
     mockToken();
     mockSetupReads({ forms, labels: ["type: other", "priority: normal", "intake: incomplete"] })
       .post(`${ISSUE}/labels`, labels.match)
@@ -122,8 +108,8 @@ describe("issues.opened", () => {
   });
 
   it("downgrades Production down on a change request to Urgent and says why", async () => {
-    const labels = capture();
-    const comment = capture();
+    const labels = recorder();
+    const comment = recorder();
     mockToken();
     mockSetupReads({ forms, labels: ["type: change request", "priority: urgent", "intake: incomplete"] })
       .post(`${ISSUE}/labels`, labels.match)
@@ -159,9 +145,9 @@ describe("issues.opened", () => {
         PAGERDUTY_EVENTS_URL: "https://events.pd.test/v2/enqueue",
       }),
     });
-    const pages = capture();
+    const pages = recorder();
     nock("https://events.pd.test").post("/v2/enqueue", pages.match).reply(202, { status: "success" });
-    const comment = capture();
+    const comment = recorder();
     mockToken();
     mockSetupReads({
       forms,
@@ -205,7 +191,7 @@ describe("edits, relabels and redeliveries", () => {
 
   it("an edit that fixes the body removes `intake: incomplete` and edits the comment in place", async () => {
     await openIncomplete();
-    const patched = capture();
+    const patched = recorder();
     nock(API)
       .delete(`${ISSUE}/labels/intake%3A%20incomplete`)
       .reply(200, [])
@@ -236,7 +222,7 @@ describe("edits, relabels and redeliveries", () => {
 
   it("a team member's priority label re-plans: old label removed, new deadline in the same comment", async () => {
     await openIncomplete();
-    const patched = capture();
+    const patched = recorder();
     nock(API)
       .delete(`${ISSUE}/labels/priority%3A%20urgent`)
       .reply(200, [])
@@ -305,7 +291,7 @@ describe("edits, relabels and redeliveries", () => {
 
 describe("hostile bodies", () => {
   it("a 65,536-character body full of mentions and table syntax gets the right verdict and pings no one", async () => {
-    const comment = capture();
+    const comment = recorder();
     mockToken();
     mockSetupReads({ forms, labels: ["type: problem", "priority: normal", "intake: incomplete"] })
       .post(`${ISSUE}/labels`, { labels: ["priority: normal", "intake: incomplete"] })

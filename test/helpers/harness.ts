@@ -178,3 +178,15 @@ export function mockSetupReads(spec: SetupSpec, scope = nock(API)) {
   }
   return scope;
 }
+
+/** Records the JSON bodies sent to one mocked endpoint: pass `match` as nock's body matcher. */
+export function recorder() {
+  const bodies: Array<Record<string, unknown>> = [];
+  return {
+    bodies,
+    match: (b: Record<string, unknown>) => {
+      bodies.push(b);
+      return true;
+    },
+  };
+}

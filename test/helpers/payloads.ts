@@ -93,3 +93,29 @@ export function pushPayload(spec: { ref?: string; after: string; paths: string[]
   ];
   return payload;
 }
+
+/** An `issue_comment.created` payload on the issue of `issue` (built by issuePayload). */
+export function commentPayload(
+  issue: Json,
+  user: UserSpec,
+  association: string,
+  at: string,
+  body = "Looking into it.",
+): Json {
+  const author = { ...issue.sender, login: user.login, type: user.type ?? "User" };
+  return {
+    action: "created",
+    issue: issue.issue,
+    repository: issue.repository,
+    installation: issue.installation,
+    sender: author,
+    comment: {
+      id: Math.floor(Math.random() * 1e6),
+      body,
+      created_at: at,
+      updated_at: at,
+      user: author,
+      author_association: association,
+    },
+  };
+}
