@@ -262,7 +262,7 @@ async function main() {
   );
   console.log(
     "\nNote: acknowledgement is independent of processing (the inbox stores the delivery and answers at once);\n" +
-      "processing is bounded by the inbox loop (4 deliveries at a time) and Octokit's throttle, which spaces\n" +
+      "processing is bounded by the inbox loop (16 deliveries at a time) and Octokit's throttle, which spaces\n" +
       "write requests 1 s apart (comments 3 s) per installation: a delivery waits >= 1 s between its label and\n" +
       "comment writes.",
   );
