@@ -72,11 +72,18 @@ export async function applyLabelPlan(
   if (plan.add.length > 0) {
     await gh.rest.issues.addLabels({ ...issue, labels: plan.add.map((d) => d.name) });
   }
-  for (const name of plan.remove) {
-    try {
-      await gh.rest.issues.removeLabel({ ...issue, name });
-    } catch (error) {
-      if (httpStatus(error) !== 404) throw error; // already gone
-    }
+  for (const name of plan.remove) await removeLabel(gh, issue, name);
+}
+
+export async function addLabel(gh: GitHub, issue: IssueRef, name: string): Promise<void> {
+  await gh.rest.issues.addLabels({ ...issue, labels: [name] });
+}
+
+/** Removes one label from the issue; one that is already gone is fine. */
+export async function removeLabel(gh: GitHub, issue: IssueRef, name: string): Promise<void> {
+  try {
+    await gh.rest.issues.removeLabel({ ...issue, name });
+  } catch (error) {
+    if (httpStatus(error) !== 404) throw error;
   }
 }

@@ -5,12 +5,12 @@ import {
   breachSlackText,
   renderBreachComment,
 } from "../domain/sla/messages.js";
+import { addLabel, removeLabel } from "../github/labels.js";
 import { getTrackedIssue, type TrackedRow } from "../store/intake-store.js";
 import { releaseLease, updateTracked } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import { remindPostMortem } from "./post-mortem.js";
 import {
-  addLabel,
   applyTeamResponse,
   type CommentLike,
   commentCounts,
@@ -21,7 +21,6 @@ import {
   notice,
   once,
   pagerIssue,
-  removeLabel,
   withIssueLock,
 } from "./sla.js";
 

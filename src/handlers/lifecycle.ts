@@ -2,6 +2,7 @@ import type { Context } from "probot";
 import type { Policy } from "../config/policy.js";
 import { onClose } from "../domain/sla/clock.js";
 import { explainDeadline, renderExplanation } from "../domain/sla/explain.js";
+import { removeLabel } from "../github/labels.js";
 import { inlineText } from "../github/markdown.js";
 import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
 import { updateTrackedUnleased } from "../store/tracking-store.js";
@@ -16,7 +17,6 @@ import {
   issueRef,
   once,
   pagerIssue,
-  removeLabel,
 } from "./sla.js";
 
 /**

@@ -1,11 +1,12 @@
 import type { Context } from "probot";
 import type { Policy } from "../config/policy.js";
 import { onReplan } from "../domain/sla/clock.js";
+import { removeLabel } from "../github/labels.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import { pendingForRepo, updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
-import { findPriority, issueRef, removeLabel, withIssueLock } from "./sla.js";
+import { findPriority, issueRef, withIssueLock } from "./sla.js";
 import { toColumns, toSlaRecord } from "./sla-record.js";
 
 export const CHECK_NAME = "support-sla config";

@@ -2,8 +2,8 @@ import type { Policy, PriorityPolicy } from "../config/policy.js";
 import { onTeamResponse } from "../domain/sla/clock.js";
 import { responseSlackText } from "../domain/sla/messages.js";
 import { isTeamResponse, needsTeamLookup, type ResponseComment } from "../domain/sla/response.js";
+import { addLabel, removeLabel } from "../github/labels.js";
 import type { GitHub, IssueRef } from "../github/octokit.js";
-import { httpStatus } from "../github/octokit.js";
 import type { SlaNotice } from "../notify/index.js";
 import type { IssueKey, TrackedRow } from "../store/intake-store.js";
 import {
@@ -76,18 +76,6 @@ export function findPriority(policy: Policy, key: string): PriorityPolicy {
     policy.priorities.find((p) => p.key === policy.defaultPriority);
   if (!found) throw new Error(`priority ${key} is not configured and there is no default priority`);
   return found;
-}
-
-export async function addLabel(gh: GitHub, ref: IssueRef, name: string): Promise<void> {
-  await gh.rest.issues.addLabels({ ...ref, labels: [name] });
-}
-
-export async function removeLabel(gh: GitHub, ref: IssueRef, name: string): Promise<void> {
-  try {
-    await gh.rest.issues.removeLabel({ ...ref, name });
-  } catch (error) {
-    if (httpStatus(error) !== 404) throw error; // not there: nothing to remove
-  }
 }
 
 export function notice(row: TrackedRow, policy: Policy, kind: SlaNotice["kind"], text?: string): SlaNotice {
