@@ -1,4 +1,4 @@
-// npm links `bin` entries as executables; a fresh `tsc` build writes dist/cli.js without the x bit.
+// npm links `bin` entries as executables; a fresh `tsc` build writes them without the x bit.
 import { chmodSync } from "node:fs";
 
-chmodSync(new URL("../dist/cli.js", import.meta.url), 0o755);
+for (const bin of ["cli.js", "main.js"]) chmodSync(new URL(`../dist/${bin}`, import.meta.url), 0o755);

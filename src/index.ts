@@ -5,6 +5,7 @@ import { dispatchDelivery } from "./handlers/dispatch.js";
 import { escalateDue } from "./handlers/escalate.js";
 import { reconcile } from "./handlers/reconcile.js";
 import { postWeeklyReports } from "./handlers/weekly-report.js";
+import { describeError } from "./helpers/describe-error.js";
 import { DueLoop } from "./helpers/due-loop.js";
 import {
   claimDue,
@@ -27,6 +28,7 @@ const QUEUED_EVENTS = [
   "issue_comment.created",
   "push",
 ] as const;
+const QUEUED = new Set<string>(QUEUED_EVENTS);
 
 /**
  * Event wiring only. A webhook is stored in the durable inbox and acknowledged at once; the inbox
@@ -61,6 +63,8 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       log: app.log,
     });
     let reconcileTimer: NodeJS.Timeout | undefined;
+    // Reconciliation and weekly reports: failures are logged with describeError (status, method,
+    // path, message), never as the error object, which carries request and response bodies.
     const runReconcile = async () => {
       try {
         const result = await reconcile(app, deps);
@@ -69,7 +73,7 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
           inbox.kick();
         }
       } catch (error) {
-        app.log.warn({ err: error }, "reconciliation failed; it runs again later");
+        app.log.warn({ error: describeError(error) }, "reconciliation failed; it runs again later");
       }
     };
     const runWeekly = async () => {
@@ -77,36 +81,54 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
         const posted = await postWeeklyReports(app, deps);
         if (posted.length > 0) app.log.info({ repos: posted }, "weekly SLA reports posted");
       } catch (error) {
-        app.log.warn({ err: error }, "weekly reports failed; they are tried again later");
+        app.log.warn({ error: describeError(error) }, "weekly reports failed; they are tried again later");
       }
     };
+    /** See Runtime.accept. */
+    const accept: Runtime["accept"] = async ({ id, name, payload }) => {
+      const action = typeof payload.action === "string" ? `${name}.${payload.action}` : name;
+      if (name === "installation" || name === "installation_repositories") {
+        const account = (payload.installation as { account?: { login?: string } | null } | undefined)
+          ?.account;
+        if (account?.login) deps.setups.invalidateOwner(account.login);
+        return;
+      }
+      if (!QUEUED.has(name) && !QUEUED.has(action)) {
+        deps.metrics.webhooks.inc({ event: name, outcome: "ignored" });
+        return;
+      }
+      const installation = payload.installation as { id?: number } | undefined;
+      const fresh = await enqueueDelivery(deps.store, {
+        deliveryId: id,
+        event: name,
+        installationId: installation?.id ?? 0,
+        payload,
+        now: deps.clock.now(),
+      });
+      deps.metrics.webhooks.inc({ event: name, outcome: fresh ? "queued" : "duplicate" });
+      if (!fresh) app.log.info({ delivery: id, event: name }, "delivery already received: ignored");
+      inbox.kick();
+    };
+
     const runtime: Runtime = {
       inbox,
       scheduler,
       reconcile: runReconcile,
       weeklyReports: runWeekly,
+      accept,
       async stop() {
         if (reconcileTimer) clearInterval(reconcileTimer);
         await Promise.all([inbox.stop(), scheduler.stop()]);
       },
     };
 
-    app.on([...QUEUED_EVENTS], async (context: Context) => {
-      const payload = context.payload as { installation?: { id: number } };
-      const fresh = await enqueueDelivery(deps.store, {
-        deliveryId: context.id,
-        event: context.name,
-        installationId: payload.installation?.id ?? 0,
-        payload: context.payload,
-        now: deps.clock.now(),
+    // Deliveries given to Probot directly (probot.receive) take the same path as the HTTP endpoint.
+    app.on([...QUEUED_EVENTS, "installation", "installation_repositories"], async (context: Context) => {
+      await accept({
+        id: context.id,
+        name: context.name,
+        payload: context.payload as Record<string, unknown>,
       });
-      deps.metrics.webhooks.inc({ event: context.name, outcome: fresh ? "queued" : "duplicate" });
-      if (!fresh) context.log.info({ delivery: context.id }, "delivery already received: ignored");
-      inbox.kick();
-    });
-    app.on(["installation", "installation_repositories"], async (context) => {
-      const owner = (context.payload.installation.account as { login?: string } | null)?.login;
-      if (owner) deps.setups.invalidateOwner(owner);
     });
 
     try {

@@ -1,7 +1,10 @@
-import { readFileSync } from "node:fs";
-import { hostname } from "node:os";
+#!/usr/bin/env node
+import { existsSync, readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ProbotOctokit, run } from "probot";
+import { parseEnv } from "node:util";
+import { Probot, ProbotOctokit } from "probot";
 import { shippedFiles } from "./cli/init.js";
 import { parseIssueForm } from "./domain/forms/form.js";
 import { type RepoForm, RepoSetupCache } from "./github/repo-setup.js";
@@ -11,9 +14,23 @@ import { KeyedMutex } from "./helpers/keyed-mutex.js";
 import { createApp } from "./index.js";
 import { createNotifiers } from "./notify/index.js";
 import { createFailpoint } from "./runtime/failpoints.js";
+import { createLogger } from "./runtime/logger.js";
 import { githubMetricsPlugin, Metrics } from "./runtime/metrics.js";
-import { DEFAULT_DATABASE_URL, openStore } from "./store/db.js";
+import { registrationHandler } from "./runtime/registration.js";
+import {
+  describeDatabase,
+  readServerSettings,
+  type ServerSettings,
+  StartupError,
+} from "./runtime/settings.js";
+import { webhookEndpoint } from "./runtime/webhook-endpoint.js";
+import { openStore, type Store } from "./store/db.js";
 import { releaseLeasesOf } from "./store/recovery.js";
+
+type Handler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+) => Promise<boolean | undefined> | boolean | undefined;
 
 /** The forms shipped with the app, used for repos that have none of their own. */
 function shippedForms(): RepoForm[] {
@@ -33,8 +50,19 @@ type ThrottleOptions = Record<string, unknown>;
  * slow down: a secondary rate limit with `retry-after` delays an effect, it does not lose it.
  */
 function octokitClass(metrics: Metrics, throttle: boolean) {
-  const retryTwice = (_after: number, _options: unknown, _octokit: unknown, retryCount: number) =>
-    retryCount < 2;
+  const retryTwice = (
+    after: number,
+    options: { method?: string; url?: string },
+    octokit: { log: { warn(fields: object, msg: string): void } },
+    retryCount: number,
+  ) => {
+    const retry = retryCount < 2;
+    octokit.log.warn(
+      { method: options.method, route: options.url, retryAfterSeconds: after, retryCount, retry },
+      retry ? "GitHub rate limit: request waits, then is retried" : "GitHub rate limit: request given up",
+    );
+    return retry;
+  };
   return ProbotOctokit.plugin(githubMetricsPlugin(metrics) as never).defaults(
     (options: { throttle?: ThrottleOptions }) => ({
       ...options,
@@ -49,53 +77,202 @@ function octokitClass(metrics: Metrics, throttle: boolean) {
   );
 }
 
+/** One line on stderr and exit 1: what an operator reads when the server cannot start. */
+function fail(message: string): never {
+  process.stderr.write(`support-sla: ${message}\n`);
+  process.exit(1);
+}
+
+/** `.env` in the working directory (the registration writes it), without overriding the environment. */
+function loadDotEnv(cwd: string): void {
+  const path = join(cwd, ".env");
+  if (!existsSync(path)) return;
+  let values: Record<string, string>;
+  try {
+    values = parseEnv(readFileSync(path, "utf8")) as Record<string, string>;
+  } catch (error) {
+    fail(`.env: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  for (const [key, value] of Object.entries(values)) {
+    if (process.env[key] === undefined) process.env[key] = value;
+  }
+}
+
+const cwd = process.cwd();
+loadDotEnv(cwd);
 const env = process.env;
-const clock = { now: () => Date.now() };
-const metrics = new Metrics();
-const store = await openStore(env.DATABASE_URL || DEFAULT_DATABASE_URL);
-// One name per running instance: the same after a restart on the same host and port (so the new
-// process frees what its killed predecessor had claimed), different for every other replica.
-const owner = env.SUPPORT_SLA_INSTANCE || `${hostname()}:${env.PORT || "3000"}`;
-await releaseLeasesOf(store, owner);
-const deps: AppDeps = {
-  store,
-  clock,
-  calendars: new CalendarCache(),
-  issueLocks: new KeyedMutex(),
-  setups: new RepoSetupCache({ ttlMs: 10 * 60_000, fallbackForms: shippedForms(), now: clock.now }),
-  owner,
-  notifiers: createNotifiers({
-    SLACK_WEBHOOK_URL: env.SLACK_WEBHOOK_URL,
-    PAGERDUTY_ROUTING_KEY: env.PAGERDUTY_ROUTING_KEY,
-    PAGERDUTY_EVENTS_URL: env.PAGERDUTY_EVENTS_URL,
-  }),
-  teams: new TeamMembership(10 * 60_000, clock.now),
-  metrics,
-  failpoint: createFailpoint(env.SUPPORT_SLA_FAILPOINT),
-  autostart: true,
+let settings: ServerSettings;
+try {
+  settings = readServerSettings(env, { cwd, isTerminal: Boolean(process.stdout.isTTY) });
+} catch (error) {
+  if (error instanceof StartupError) fail(error.message);
+  throw error;
+}
+const log = await createLogger({ level: settings.logLevel, format: settings.logFormat });
+
+// The port first: a second instance on a busy port exits here, before it touches the store (and
+// so before it could free the running instance's leases).
+let handlers: Handler[] = [];
+let ready: () => void = () => undefined;
+const started = new Promise<void>((done) => {
+  ready = done;
+});
+const server = createServer((req, res) => {
+  void (async () => {
+    await started;
+    try {
+      for (const handler of handlers) if (await handler(req, res)) return;
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    } catch (error) {
+      log.error(
+        { path: (req.url ?? "").split("?")[0], err: error instanceof Error ? error.message : String(error) },
+        "request failed",
+      );
+      if (!res.headersSent) res.writeHead(500).end();
+      else res.end();
+    }
+  })();
+});
+await new Promise<void>((listening) => {
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EADDRINUSE") {
+      fail(
+        `PORT: ${settings.host}:${settings.port} is already in use (is support-sla already running?); set PORT to another port`,
+      );
+    }
+    fail(`HOST/PORT: cannot listen on ${settings.host}:${settings.port} (${error.code ?? error.message})`);
+  });
+  server.listen(settings.port, settings.host, () => listening());
+});
+const address = server.address();
+const port = typeof address === "object" && address ? address.port : settings.port;
+const listeningOn = `http://${settings.host}:${port}`;
+const ping: Handler = (req, res) => {
+  if ((req.url ?? "").split("?")[0] !== "/ping") return false;
+  res.writeHead(200, { "content-type": "text/plain" }).end("PONG");
+  return true;
 };
 
-let runtime: Runtime | undefined;
-const server = await run(
-  createApp(deps, (r) => {
-    runtime = r;
-  }),
-  {
+let stop: () => Promise<void> = async () => undefined;
+const credentials = settings.credentials;
+if (!credentials) {
+  handlers = [ping, registrationHandler({ settings, cwd, log })];
+  ready();
+  log.info(
+    { listening: listeningOn, publicUrl: settings.publicUrl, webhookProxyUrl: settings.webhookProxyUrl },
+    `support-sla is not registered yet (no APP_ID): open ${settings.publicUrl ?? listeningOn} to register it on GitHub`,
+  );
+} else {
+  const clock = { now: () => Date.now() };
+  const metrics = new Metrics();
+  let store: Store;
+  try {
+    store = await openStore(settings.databaseUrl, cwd);
+  } catch (error) {
+    fail(
+      `DATABASE_URL: cannot open ${describeDatabase(settings.databaseUrl, cwd)} (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
+  // One name per running instance: the same after a restart on the same host and port (so the new
+  // process frees what its killed predecessor had claimed), different for every other replica.
+  await releaseLeasesOf(store, settings.instance);
+  const deps: AppDeps = {
+    store,
+    clock,
+    calendars: new CalendarCache(),
+    issueLocks: new KeyedMutex(),
+    setups: new RepoSetupCache({ ttlMs: 10 * 60_000, fallbackForms: shippedForms(), now: clock.now }),
+    owner: settings.instance,
+    notifiers: createNotifiers(
+      {
+        SLACK_WEBHOOK_URL: env.SLACK_WEBHOOK_URL,
+        PAGERDUTY_ROUTING_KEY: env.PAGERDUTY_ROUTING_KEY,
+        PAGERDUTY_EVENTS_URL: env.PAGERDUTY_EVENTS_URL,
+      },
+      { log },
+    ),
+    teams: new TeamMembership(10 * 60_000, clock.now),
+    metrics,
+    failpoint: createFailpoint(env.SUPPORT_SLA_FAILPOINT),
+    autostart: true,
+  };
+  const probot = new Probot({
+    appId: credentials.appId,
+    privateKey: credentials.privateKey,
+    secret: credentials.webhookSecret,
+    baseUrl: settings.githubApiUrl,
+    log,
     Octokit: octokitClass(
       metrics,
       env.SUPPORT_SLA_GITHUB_THROTTLE !== "off",
     ) as unknown as typeof ProbotOctokit,
-  },
-);
+  });
+  let runtime: Runtime | undefined;
+  const runtimeHandlers: Handler[] = [];
+  await probot.load(
+    createApp(deps, (r) => {
+      runtime = r;
+    }),
+    {
+      cwd,
+      addHandler: (handler) => {
+        runtimeHandlers.push(handler as Handler);
+      },
+    },
+  );
+  const accept = runtime?.accept;
+  if (!accept) throw new Error("the app did not start its runtime");
+  handlers = [
+    webhookEndpoint({
+      path: settings.webhookPath,
+      secret: credentials.webhookSecret,
+      accept,
+      log,
+      onRefused: (reason, event) => metrics.webhooks.inc({ event, outcome: `refused: ${reason}` }),
+    }),
+    ping,
+    ...runtimeHandlers,
+  ];
+  let proxy: { close(): void } | undefined;
+  if (settings.webhookProxyUrl) {
+    const { SmeeClient } = await import("smee-client");
+    const smee = new SmeeClient({
+      source: settings.webhookProxyUrl,
+      target: `http://127.0.0.1:${port}${settings.webhookPath}`,
+      logger: log.child({ name: "webhook-proxy" }),
+    });
+    proxy = await smee.start();
+  }
+  ready();
+  log.info(
+    {
+      database: describeDatabase(settings.databaseUrl, cwd),
+      slack: settings.slackConfigured ? "configured" : "off",
+      pagerduty: settings.pagerDutyConfigured ? "configured" : "off",
+      instance: settings.instance,
+      webhookPath: settings.webhookPath,
+      webhookProxyUrl: settings.webhookProxyUrl,
+      listening: listeningOn,
+      appId: credentials.appId,
+    },
+    "support-sla running",
+  );
+  stop = async () => {
+    proxy?.close();
+    await runtime?.stop().catch(() => undefined);
+    await store.close().catch(() => undefined);
+  };
+}
 
 let stopping = false;
 for (const signal of ["SIGTERM", "SIGINT"] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
-    await runtime?.stop().catch(() => undefined);
-    await server.stop().catch(() => undefined);
-    await store.close().catch(() => undefined);
+    log.info({ signal }, "stopping");
+    server.close();
+    server.closeAllConnections();
+    await stop();
     process.exit(0);
   });
 }

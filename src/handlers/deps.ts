@@ -64,5 +64,11 @@ export interface Runtime {
   reconcile(): Promise<void>;
   /** Posts the weekly SLA report of each repo with `report.weekly`, once per week. */
   weeklyReports(): Promise<void>;
+  /**
+   * Takes one verified delivery: an event the app works on is stored in the durable inbox (a
+   * repeated delivery id is ignored), an installation change drops cached repo setups, anything
+   * else is ignored. Throws when the store refuses the write (the caller answers 500).
+   */
+  accept(delivery: { id: string; name: string; payload: Record<string, unknown> }): Promise<void>;
   stop(): Promise<void>;
 }

@@ -1,4 +1,7 @@
 import { Context } from "probot";
+import { failFast, logTo } from "../github/octokit.js";
+import { describeError, errorSummary } from "../helpers/describe-error.js";
+import { payloadSubject } from "../helpers/issue-log.js";
 import { repoKey } from "../store/intake-store.js";
 import type { InboxRow } from "../store/tracking-store.js";
 import { failInbox, finishInbox } from "../store/tracking-store.js";
@@ -66,7 +69,7 @@ async function apply(context: AnyContext, deps: HandlerDeps): Promise<void> {
     }
     const trigger = await intakeTrigger(context, deps);
     if (trigger) await runIntake(context as Parameters<typeof runIntake>[0], deps, trigger);
-    else context.log.debug({ action: payload.action }, "nothing for intake to do");
+    else context.log.debug("nothing for intake to do");
   });
 }
 
@@ -74,39 +77,50 @@ async function apply(context: AnyContext, deps: HandlerDeps): Promise<void> {
  * Applies one delivery from the inbox and records the outcome: done, or retried later with
  * backoff (GitHub down, another replica busy with the issue). A delivery that keeps failing is
  * given up after MAX_ATTEMPTS and left in the inbox with its last error for an admin to read.
+ * Every failed attempt is logged at once (warn; error when given up) with the issue, the attempt
+ * and when the next one is due; GitHub's own client does not retry quietly in between (failFast).
  */
 export async function dispatchDelivery(row: InboxRow, deps: HandlerDeps): Promise<void> {
-  const log = deps.log.child({ delivery: row.delivery_id, event: row.event });
+  const payload = row.payload as { action?: unknown } | null;
+  const log = deps.log.child({
+    delivery: row.delivery_id,
+    event: row.event,
+    ...(typeof payload?.action === "string" ? { action: payload.action } : {}),
+    ...payloadSubject(row.payload),
+  });
   const started = deps.clock.now();
   try {
-    const octokit = await deps.auth(row.installation_id ?? 0);
+    const octokit = logTo(failFast(await deps.auth(row.installation_id ?? 0)), log);
     const context = new Context(
       { id: row.delivery_id, name: row.event, payload: row.payload } as never,
       octokit,
       log,
     );
-    await apply(context, deps);
+    await apply(context, { ...deps, log });
     await finishInbox(deps.store, row.delivery_id, deps.owner, deps.clock.now());
     deps.metrics.webhooks.inc({ event: row.event, outcome: "handled" });
-    log.debug({ ms: deps.clock.now() - started }, "delivery handled");
+    log.debug({ ms: deps.clock.now() - started, attempt: row.attempts }, "delivery handled");
   } catch (error) {
     const busy = error instanceof IssueBusyError;
     const giveUp = !busy && row.attempts >= MAX_ATTEMPTS;
-    const message = error instanceof Error ? error.message : String(error);
+    const described = describeError(error);
+    const summary = errorSummary(described);
     if (giveUp) {
       log.error(
-        { err: error, attempts: row.attempts },
+        { attempt: row.attempts, maxAttempts: MAX_ATTEMPTS, error: described },
         "delivery failed too often: given up, kept in the inbox",
       );
-      await failInbox(deps.store, row.delivery_id, deps.owner, message, Number.MAX_SAFE_INTEGER);
+      await failInbox(deps.store, row.delivery_id, deps.owner, summary, Number.MAX_SAFE_INTEGER);
     } else {
       const retryAt = deps.clock.now() + (busy ? 500 : retryDelayMs(row.attempts));
-      if (!busy)
+      const nextAttemptAt = new Date(retryAt).toISOString();
+      if (busy) log.debug({ nextAttemptAt }, "issue busy in another process: delivery waits");
+      else
         log.warn(
-          { err: error, attempts: row.attempts, retryAt: new Date(retryAt).toISOString() },
+          { attempt: row.attempts, maxAttempts: MAX_ATTEMPTS, nextAttemptAt, error: described },
           "delivery failed; will retry",
         );
-      await failInbox(deps.store, row.delivery_id, deps.owner, message, retryAt);
+      await failInbox(deps.store, row.delivery_id, deps.owner, summary, retryAt);
     }
     deps.metrics.webhooks.inc({ event: row.event, outcome: giveUp ? "failed" : "retried" });
   }

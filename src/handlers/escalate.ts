@@ -1,3 +1,4 @@
+import type { Logger } from "probot";
 import { decideDue } from "../domain/sla/clock.js";
 import {
   atRiskSlackText,
@@ -6,8 +7,11 @@ import {
   renderBreachComment,
 } from "../domain/sla/messages.js";
 import { addLabel, removeLabel } from "../github/labels.js";
+import { failFast, logTo } from "../github/octokit.js";
+import { describeError } from "../helpers/describe-error.js";
+import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { getTrackedIssue, type TrackedRow } from "../store/intake-store.js";
-import { releaseLease, updateTracked } from "../store/tracking-store.js";
+import { releaseLease, renewLease, updateTracked } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import { remindPostMortem } from "./post-mortem.js";
 import {
@@ -24,30 +28,97 @@ import {
   withIssueLock,
 } from "./sla.js";
 
+/** Failed attempts after which each further failure of a due row is logged at error, not warn. */
+export const ESCALATION_LOUD_AFTER = 12;
+
+/** Backoff between attempts of a failed escalation: 2 s, 4 s, … capped at 1 minute (a deadline waits). */
+export function escalationRetryDelayMs(attempt: number): number {
+  return Math.min(2_000 * 2 ** Math.max(0, attempt - 1), 60_000);
+}
+
+/**
+ * Failed attempts per issue and due instant, per store, in this process only: the tracked row has
+ * no attempt column, so a restart (or another replica taking the row over) counts from 1 again.
+ */
+const failures = new WeakMap<object, Map<string, { dueAt: number | null; attempts: number }>>();
+
+function failuresOf(deps: HandlerDeps): Map<string, { dueAt: number | null; attempts: number }> {
+  let map = failures.get(deps.store);
+  if (!map) {
+    map = new Map();
+    failures.set(deps.store, map);
+  }
+  return map;
+}
+
 /**
  * The scheduler's action on one claimed row: re-read the issue's comments (a reply may have
  * landed while a webhook was lost), then warn (at risk) or escalate (breach) once. Every effect
  * goes through the outbox, so a crash or a second replica never doubles it. At most four GitHub
  * calls per breach: comments, breached label, breach comment, at-risk label removed.
+ *
+ * A failed attempt (GitHub down) keeps the row's lease until the next attempt, with backoff, and
+ * is logged at once with the issue, the attempt and `nextAttemptAt`; an escalation never gives up.
  */
 export async function escalateDue(claimed: TrackedRow, deps: HandlerDeps): Promise<void> {
   const key = { repo: claimed.repo, number: claimed.number };
+  const issue = issueKey(key);
+  const log = withIssue(deps.log, issue);
+  const progress: Progress = {};
   try {
     await withIssueLock(deps, key, async () => {
       const row = await getTrackedIssue(deps.store, key);
       if (!row || row.lease_owner !== deps.owner) return; // the lease expired and someone else took it
-      await escalateLocked(row, deps);
+      await escalateLocked(row, { ...deps, log }, progress);
     });
+    failuresOf(deps).delete(issue);
   } catch (error) {
-    if (!(error instanceof IssueBusyError)) throw error;
-    await releaseLease(deps.store, key, deps.owner); // a webhook is on it: look again on the next pass
+    if (error instanceof IssueBusyError) {
+      log.debug("issue busy in another process: escalation looks again on the next pass");
+      await releaseLease(deps.store, key, deps.owner); // a webhook is on it: look again on the next pass
+      return;
+    }
+    await retryLater(claimed, deps, log, progress, error);
   }
 }
 
-async function escalateLocked(row: TrackedRow, deps: HandlerDeps): Promise<void> {
+interface Progress {
+  transition?: string;
+}
+
+async function retryLater(
+  claimed: TrackedRow,
+  deps: HandlerDeps,
+  log: Logger,
+  progress: Progress,
+  error: unknown,
+): Promise<void> {
+  const issue = issueKey(claimed);
+  const counts = failuresOf(deps);
+  const previous = counts.get(issue);
+  const attempt = previous && previous.dueAt === claimed.next_due_at ? previous.attempts + 1 : 1;
+  counts.set(issue, { dueAt: claimed.next_due_at, attempts: attempt });
+  const retryAt = deps.clock.now() + escalationRetryDelayMs(attempt);
+  // Keep the lease until then: no other pass (here or on a replica) retries sooner.
+  const kept = await renewLease(deps.store, claimed, deps.owner, retryAt);
+  const fields = {
+    attempt,
+    ...(progress.transition ? { transition: progress.transition } : {}),
+    ...(claimed.next_due_at !== null ? { dueAt: new Date(claimed.next_due_at).toISOString() } : {}),
+    ...(kept ? { nextAttemptAt: new Date(retryAt).toISOString() } : {}),
+    error: describeError(error),
+  };
+  const message = kept
+    ? "escalation failed; will retry"
+    : "escalation failed; this process no longer holds the row, whoever claims it next retries";
+  if (attempt >= ESCALATION_LOUD_AFTER) log.error(fields, `${message} (still failing)`);
+  else log.warn(fields, message);
+}
+
+async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Progress): Promise<void> {
   const now = deps.clock.now();
   const ref = issueRef(row);
-  const gh = await deps.auth(row.installation_id);
+  const gh = logTo(failFast(await deps.auth(row.installation_id)), deps.log);
   const { policy } = await deps.setups.get(gh, { owner: ref.owner, repo: ref.repo });
   const priority = findPriority(policy, row.priority);
   const decision = decideDue(
@@ -61,10 +132,12 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps): Promise<void>
     priority,
   );
   if (!decision) {
+    progress.transition = "post-mortem-reminder";
     if (!(await remindPostMortem(deps, gh, row, policy))) await releaseLease(deps.store, row, deps.owner);
     return;
   }
-  const log = deps.log.child({ issue: `${row.repo}#${row.number}`, transition: decision.transition });
+  progress.transition = decision.transition;
+  const log = deps.log.child({ transition: decision.transition });
 
   const comments = (await gh.paginate(gh.rest.issues.listComments, {
     ...ref,
@@ -75,7 +148,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps): Promise<void>
     const at = Date.parse(comment.created_at);
     if (at < row.cycle_started_at || !(await commentCounts(deps, gh, comment, row, policy))) continue;
     log.info({ by: comment.user?.login }, "a team reply was found before escalating: recorded instead");
-    await applyTeamResponse(deps, gh, row, policy, at, comment.user?.login ?? "");
+    await applyTeamResponse(deps, gh, row, policy, at, comment.user?.login ?? "", log);
     await releaseLease(deps.store, row, deps.owner);
     return;
   }
@@ -120,6 +193,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps): Promise<void>
         `First response overdue: ${row.repo}#${row.number} ${row.title}`.slice(0, 1024),
         "critical",
         { priority: priority.key, type: row.type, deadline: new Date(row.deadline_at).toISOString() },
+        log,
       );
     });
   }
@@ -144,6 +218,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps): Promise<void>
     await once(deps, effectKey(row, `${decision.transition}-slack`), "skip", async () => {
       await slack.notify(
         notice(row, policy, decision.transition === "breach" ? "breached" : "at-risk", text),
+        log,
       );
     });
   }

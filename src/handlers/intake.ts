@@ -16,6 +16,7 @@ import type { IssueRef } from "../github/octokit.js";
 import type { RepoSetup } from "../github/repo-setup.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { isBot } from "../helpers/is-bot.js";
+import { issueKey, withIssue } from "../helpers/issue-log.js";
 import {
   getTrackedIssue,
   repoKey,
@@ -138,7 +139,7 @@ export async function runIntake(
   const { issue, repository } = context.payload;
   const ref: IssueRef = { owner: repository.owner.login, repo: repository.name, issue_number: issue.number };
   const key = { repo: repoKey(ref.owner, ref.repo), number: issue.number };
-  const log = context.log.child({ issue: `${key.repo}#${key.number}` });
+  const log = withIssue(context.log, issueKey(key));
 
   const setup = await deps.setups.get(context.octokit, { owner: ref.owner, repo: ref.repo });
   const { policy } = setup;
@@ -217,6 +218,7 @@ export async function runIntake(
         `${priority.label}: ${key.repo}#${key.number} ${issue.title}`.slice(0, 1024),
         "critical",
         { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
+        log,
       );
     });
   }
@@ -224,7 +226,7 @@ export async function runIntake(
   if (clock.triggerPage && slack) {
     const saved = { ...row, cycle: sla.cycle } as TrackedRow;
     await once(deps, effectKey(saved, "production-down-slack"), "skip", async () => {
-      await slack.notify(notice(saved, policy, "production-down"));
+      await slack.notify(notice(saved, policy, "production-down"), log);
     });
   }
   await saveTrackedIssue(deps.store, row);

@@ -1,9 +1,10 @@
-import type { Context } from "probot";
+import type { Context, Logger } from "probot";
 import type { Policy } from "../config/policy.js";
 import { onClose } from "../domain/sla/clock.js";
 import { explainDeadline, renderExplanation } from "../domain/sla/explain.js";
 import { removeLabel } from "../github/labels.js";
 import { inlineText } from "../github/markdown.js";
+import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
 import { updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
@@ -28,23 +29,20 @@ export async function handleComment(
   deps: HandlerDeps,
 ): Promise<void> {
   const { issue, comment, repository } = context.payload;
-  if (issue.pull_request) return void context.log.debug("comment on a pull request: not a support issue");
   const key = { repo: repoKey(repository.owner.login, repository.name), number: issue.number };
+  const log = withIssue(context.log, issueKey(key));
+  if (issue.pull_request) return void log.debug("comment on a pull request: not a support issue");
   const row = await getTrackedIssue(deps.store, key);
-  if (!row)
-    return void context.log.info(
-      { issue: `${key.repo}#${key.number}` },
-      "comment on an untracked issue: ignored",
-    );
+  if (!row) return void log.info("comment on an untracked issue: ignored");
   const { policy } = await deps.setups.get(context.octokit, {
     owner: repository.owner.login,
     repo: repository.name,
   });
   const reply = comment as unknown as CommentLike;
-  if (EXPLAIN.test(comment.body ?? "")) return explain(context, deps, row, policy, reply);
-  if (row.first_response_at !== null) return void context.log.debug("first response already recorded");
+  if (EXPLAIN.test(comment.body ?? "")) return explain(context, deps, row, policy, reply, log);
+  if (row.first_response_at !== null) return void log.debug("first response already recorded");
   if (!(await commentCounts(deps, context.octokit, reply, row, policy))) {
-    return void context.log.debug({ by: comment.user?.login }, "comment is not a team response");
+    return void log.debug({ by: comment.user?.login }, "comment is not a team response");
   }
   await applyTeamResponse(
     deps,
@@ -53,6 +51,7 @@ export async function handleComment(
     policy,
     Date.parse(comment.created_at),
     comment.user?.login ?? "",
+    log,
   );
 }
 
@@ -60,8 +59,9 @@ export async function handleComment(
 export async function handleClosed(context: Context<"issues.closed">, deps: HandlerDeps): Promise<void> {
   const { issue, repository } = context.payload;
   const key = { repo: repoKey(repository.owner.login, repository.name), number: issue.number };
+  const log = withIssue(context.log, issueKey(key));
   const row = await getTrackedIssue(deps.store, key);
-  if (!row) return void context.log.info("closed issue was never tracked: nothing to do");
+  if (!row) return void log.info("closed issue was never tracked: nothing to do");
   const closedAt = issue.closed_at ? Date.parse(issue.closed_at) : deps.clock.now();
   const decision = onClose(
     { state: row.state, cycleStartAt: row.cycle_started_at, paged: row.paged_cycle === row.cycle },
@@ -75,7 +75,7 @@ export async function handleClosed(context: Context<"issues.closed">, deps: Hand
   const { pagerduty } = deps.notifiers;
   if (decision.resolvePage && pagerduty) {
     await once(deps, effectKey(row, "page-resolve"), "rerun", async () => {
-      await pagerduty.resolve(pagerIssue(row));
+      await pagerduty.resolve(pagerIssue(row), log);
     });
   }
   await updateTrackedUnleased(deps.store, key, {
@@ -84,8 +84,8 @@ export async function handleClosed(context: Context<"issues.closed">, deps: Hand
     ...(decision.patch?.paged === false ? { paged_cycle: null } : {}),
     updated_at: deps.clock.now(),
   });
-  await askForPostMortem(deps, context.octokit, row, policy);
-  context.log.info({ issue: `${key.repo}#${key.number}`, reason: decision.reason }, "issue closed");
+  await askForPostMortem(deps, context.octokit, row, policy, log);
+  log.info({ reason: decision.reason }, "issue closed");
 }
 
 const EXPLAIN = /^\s*\/sla\s+explain\b/i;
@@ -100,10 +100,11 @@ async function explain(
   row: TrackedRow,
   policy: Policy,
   comment: CommentLike,
+  log: Logger,
 ): Promise<void> {
   // The issue's author may be on the team and ask too: only the team rule matters here.
   if (!(await commentCounts(deps, context.octokit, comment, { author: "" }, policy))) {
-    return void context.log.info({ by: comment.user?.login }, "/sla explain from outside the team: ignored");
+    return void log.info({ by: comment.user?.login }, "/sla explain from outside the team: ignored");
   }
   const priority = findPriority(policy, row.priority);
   const explanation = explainDeadline(deps.calendars.for(policy), policy, priority, row.cycle_started_at);
@@ -115,10 +116,11 @@ async function explain(
     "Pauses: none (the clock does not pause while waiting for the customer).",
   ].filter(Boolean);
   const id = (context.payload.comment as { id: number }).id;
-  await once(deps, `${row.repo}#${row.number}:explain:${id}`, "skip", async () => {
+  const posted = await once(deps, `${row.repo}#${row.number}:explain:${id}`, "skip", async () => {
     await context.octokit.rest.issues.createComment({
       ...issueRef(row),
       body: `${renderExplanation(explanation, extra)}\n\n<sub>Asked by a team member with \`/sla explain\`.</sub>`,
     });
   });
+  if (posted) log.info({ by: comment.user?.login }, "/sla explain answered");
 }

@@ -1,4 +1,4 @@
-import type { Context } from "probot";
+import type { Context, Logger } from "probot";
 import type { Policy } from "../config/policy.js";
 import { nextDueAt } from "../domain/sla/clock.js";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../domain/sla/post-mortem.js";
 import type { GitHub } from "../github/octokit.js";
 import { isBot } from "../helpers/is-bot.js";
+import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
 import { releaseLease, updateTracked, updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
@@ -21,12 +22,14 @@ export async function askForPostMortem(
   gh: GitHub,
   row: TrackedRow,
   policy: Policy,
+  log: Logger = deps.log,
 ): Promise<void> {
   if (!asksOnClose(row, policy)) return;
-  await once(deps, `${row.repo}#${row.number}:pm-ask`, "skip", async () => {
+  const posted = await once(deps, `${row.repo}#${row.number}:pm-ask`, "skip", async () => {
     await gh.rest.issues.createComment({ ...issueRef(row), body: renderPostMortemQuestion(policy) });
   });
   await updateTrackedUnleased(deps.store, row, { pm_state: "asked", updated_at: deps.clock.now() });
+  if (posted) withIssue(log, issueKey(row)).info("post-mortem question posted");
 }
 
 /** Whether a label event is about the post-mortem (so intake need not look at it). */
@@ -45,20 +48,16 @@ export async function handlePostMortemLabel(
   policy: Policy,
 ): Promise<void> {
   const { issue, repository, label, sender } = context.payload;
-  if (!label || isBot(sender)) return void context.log.debug("post-mortem label set by a bot: ignored");
-  const row = await getTrackedIssue(deps.store, {
-    repo: repoKey(repository.owner.login, repository.name),
-    number: issue.number,
-  });
-  if (!row) return void context.log.info("post-mortem label on an untracked issue: ignored");
+  const key = { repo: repoKey(repository.owner.login, repository.name), number: issue.number };
+  const log = withIssue(context.log, issueKey(key));
+  if (!label || isBot(sender)) return void log.debug("post-mortem label set by a bot: ignored");
+  const row = await getTrackedIssue(deps.store, key);
+  if (!row) return void log.info("post-mortem label on an untracked issue: ignored");
   const patch = onPostMortemLabel(row, label.name, policy, deps.clock.now());
-  if (!patch) return void context.log.debug({ state: row.pm_state }, "post-mortem label changes nothing");
+  if (!patch) return void log.debug({ state: row.pm_state }, "post-mortem label changes nothing");
   await updateTrackedUnleased(deps.store, row, { ...patch, updated_at: deps.clock.now() });
   if (patch.pm_state === "required") deps.kickScheduler?.();
-  context.log.info(
-    { issue: `${row.repo}#${row.number}`, state: patch.pm_state },
-    "post-mortem follow-up updated",
-  );
+  log.info({ state: patch.pm_state }, "post-mortem follow-up updated");
 }
 
 /**
@@ -70,10 +69,11 @@ export async function remindPostMortem(
   gh: GitHub,
   row: TrackedRow,
   policy: Policy,
+  log: Logger = deps.log,
 ): Promise<boolean> {
   const now = deps.clock.now();
   if (!reminderDue(row, now) || row.pm_due_at === null) return false;
-  await once(deps, `${row.repo}#${row.number}:pm-reminder`, "skip", async () => {
+  const posted = await once(deps, `${row.repo}#${row.number}:pm-reminder`, "skip", async () => {
     await gh.rest.issues.createComment({
       ...issueRef(row),
       body: renderPostMortemReminder(policy, row.pm_due_at ?? now),
@@ -88,5 +88,6 @@ export async function remindPostMortem(
     { release: true },
   );
   await releaseLease(deps.store, row, deps.owner);
+  if (posted) withIssue(log, issueKey(row)).info("post-mortem reminder posted");
   return true;
 }

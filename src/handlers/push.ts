@@ -1,8 +1,9 @@
-import type { Context } from "probot";
+import type { Context, Logger } from "probot";
 import type { Policy } from "../config/policy.js";
 import { onReplan } from "../domain/sla/clock.js";
 import { removeLabel } from "../github/labels.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
+import { bound, issueKey } from "../helpers/issue-log.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import { pendingForRepo, updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
@@ -72,10 +73,11 @@ export async function handlePush(context: Context<"push">, deps: HandlerDeps): P
   if (!onDefaultBranch) return;
   if (repo === ".github") deps.setups.invalidateOwner(owner);
   const key = deps.setups.repoKey({ owner, repo });
+  const log = bound(context.log, "repo", key);
   const setup = deps.setups.remember(key, snapshot);
-  context.log.info({ repo: key, problems: snapshot.problems.length }, "support setup refreshed");
+  log.info({ problems: snapshot.problems.length }, "support setup refreshed");
   // A broken config changes nothing; a valid one re-plans the running clocks (unchanged ones stay).
-  if (snapshot.policy) await replanRepo(context, deps, key, setup.policy);
+  if (snapshot.policy) await replanRepo(context, deps, key, setup.policy, log);
 }
 
 /** A config change moves the deadlines of the repo's issues still waiting for a first response. */
@@ -84,6 +86,7 @@ async function replanRepo(
   deps: HandlerDeps,
   repo: string,
   policy: Policy,
+  log: Logger,
 ): Promise<void> {
   const calendar = deps.calendars.for(policy);
   let moved = 0;
@@ -106,10 +109,19 @@ async function replanRepo(
         updated_at: deps.clock.now(),
       });
       moved++;
+      log.debug(
+        {
+          issue: issueKey(row),
+          ...(decision.patch.deadlineAt !== undefined
+            ? { deadline: new Date(decision.patch.deadlineAt).toISOString() }
+            : {}),
+        },
+        "deadline re-planned for the new config",
+      );
     });
   }
   if (moved > 0) {
     deps.kickScheduler?.();
-    context.log.info({ repo, moved }, "pending deadlines re-planned for the new config");
+    log.info({ moved }, "pending deadlines re-planned for the new config");
   }
 }

@@ -1,9 +1,11 @@
+import type { Logger } from "probot";
 import type { Policy, PriorityPolicy } from "../config/policy.js";
 import { onTeamResponse } from "../domain/sla/clock.js";
 import { responseSlackText } from "../domain/sla/messages.js";
 import { isTeamResponse, needsTeamLookup, type ResponseComment } from "../domain/sla/response.js";
 import { addLabel, removeLabel } from "../github/labels.js";
 import type { GitHub, IssueRef } from "../github/octokit.js";
+import { issueKey, withIssue } from "../helpers/issue-log.js";
 import type { SlaNotice } from "../notify/index.js";
 import type { IssueKey, TrackedRow } from "../store/intake-store.js";
 import {
@@ -118,7 +120,8 @@ export async function commentCounts(
 
 /**
  * Records a team reply on a tracked issue: met (or breached, late), the at-risk label removed,
- * an open page acknowledged, the channel told when it had been warned.
+ * an open page acknowledged, the channel told when it had been warned. `log` defaults to the
+ * handler's; either way the lines carry the issue.
  */
 export async function applyTeamResponse(
   deps: HandlerDeps,
@@ -127,7 +130,9 @@ export async function applyTeamResponse(
   policy: Policy,
   at: number,
   by: string,
+  parentLog: Logger = deps.log,
 ): Promise<boolean> {
+  const log = withIssue(parentLog, issueKey(row));
   const priority = findPriority(policy, row.priority);
   const calendar = deps.calendars.for(policy);
   const decision = onTeamResponse(toSlaRecord(row), at, by, calendar, priority);
@@ -139,7 +144,7 @@ export async function applyTeamResponse(
   const { pagerduty, slack } = deps.notifiers;
   if (decision.acknowledgePage && pagerduty) {
     await once(deps, effectKey(row, "page-ack"), "rerun", async () => {
-      await pagerduty.acknowledge(pagerIssue(row));
+      await pagerduty.acknowledge(pagerIssue(row), log);
     });
   }
   if (slack && (row.state === "at-risk" || row.state === "breached")) {
@@ -151,7 +156,7 @@ export async function applyTeamResponse(
       businessClock: priority.clock === "business",
     });
     await once(deps, effectKey(row, "response-slack"), "skip", async () => {
-      await slack.notify(notice(row, policy, "met", text));
+      await slack.notify(notice(row, policy, "met", text), log);
     });
   }
   await updateTrackedUnleased(deps.store, row, {
@@ -159,9 +164,6 @@ export async function applyTeamResponse(
     ...(decision.patch.state === "breached" && row.breached_at == null ? { breached_at: at } : {}),
     updated_at: deps.clock.now(),
   });
-  deps.log.info(
-    { issue: `${row.repo}#${row.number}`, by, late: decision.late, state: decision.patch.state },
-    "first team response recorded",
-  );
+  log.info({ by, late: decision.late, state: decision.patch.state }, "first team response recorded");
   return true;
 }

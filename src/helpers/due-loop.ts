@@ -1,3 +1,6 @@
+import { describeError } from "./describe-error.js";
+import { issueKey, payloadSubject } from "./issue-log.js";
+
 export interface DueLoopOptions<T> {
   name: string;
   /** Atomically takes the items due at `now` (with a lease), at most `limit`. */
@@ -11,6 +14,23 @@ export interface DueLoopOptions<T> {
   batch: number;
   concurrency: number;
   log: { error(obj: object, msg: string): void };
+}
+
+/**
+ * What a log line names of a loop item: the issue of a tracked row (`repo`, `number`), the
+ * delivery id and issue of an inbox row. Never the item itself (an inbox row holds the payload).
+ */
+function itemFields(item: unknown): Record<string, unknown> {
+  if (typeof item !== "object" || item === null) return {};
+  const { repo, number, delivery_id, payload } = item as {
+    repo?: unknown;
+    number?: unknown;
+    delivery_id?: unknown;
+    payload?: unknown;
+  };
+  if (typeof repo === "string" && typeof number === "number") return { issue: issueKey({ repo, number }) };
+  if (typeof delivery_id === "string") return { delivery: delivery_id, ...payloadSubject(payload) };
+  return {};
 }
 
 /**
@@ -56,7 +76,7 @@ export class DueLoop<T> {
           await this.o.process(item);
         } catch (error) {
           this.o.log.error(
-            { err: error, loop: this.o.name },
+            { loop: this.o.name, ...itemFields(item), error: describeError(error) },
             "processing a due item failed; it is retried when its lease expires",
           );
         } finally {
@@ -88,7 +108,10 @@ export class DueLoop<T> {
         if (delay > 0 || next === null) await this.sleep(delay);
         else if (taken === 0) await this.sleep(500); // due but leased elsewhere: let the lease holder act
       } catch (error) {
-        this.o.log.error({ err: error, loop: this.o.name }, "loop pass failed; retrying in 1 s");
+        this.o.log.error(
+          { loop: this.o.name, error: describeError(error) },
+          "loop pass failed; retrying in 1 s",
+        );
         await this.sleep(1000);
       }
     }

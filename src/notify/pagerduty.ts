@@ -1,5 +1,11 @@
 import { redact } from "./redact.js";
-import { type DeliveryResult, type NotifyLogger, postJsonWithRetry, type RetryOptions } from "./retry.js";
+import {
+  type DeliveryResult,
+  type NotifyLogger,
+  notificationLog,
+  postJsonWithRetry,
+  type RetryOptions,
+} from "./retry.js";
 import { isHttpUrl } from "./url.js";
 
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
@@ -37,15 +43,20 @@ export interface PagerDutyEvent {
   links?: { href: string; text: string }[];
 }
 
+/**
+ * `log`, when given, takes the event's lines (pass a logger bound to the issue); otherwise the
+ * notifier's own `log` does, with the `issue` key added.
+ */
 export interface PagerDutyNotifier {
   trigger(
     issue: PagerDutyIssue,
     summary: string,
     severity: PagerDutySeverity,
     customDetails?: Record<string, unknown>,
+    log?: NotifyLogger,
   ): Promise<DeliveryResult>;
-  acknowledge(issue: PagerDutyIssue): Promise<DeliveryResult>;
-  resolve(issue: PagerDutyIssue): Promise<DeliveryResult>;
+  acknowledge(issue: PagerDutyIssue, log?: NotifyLogger): Promise<DeliveryResult>;
+  resolve(issue: PagerDutyIssue, log?: NotifyLogger): Promise<DeliveryResult>;
 }
 
 export interface PagerDutyNotifierOptions {
@@ -106,7 +117,7 @@ export function createPagerDutyNotifier(options: PagerDutyNotifierOptions): Page
       `PAGERDUTY_EVENTS_URL is not an http(s) URL: unset it to use ${PAGERDUTY_EVENTS_URL}, or point it at a stand-in`,
     );
   }
-  const send = (event: PagerDutyEvent): Promise<DeliveryResult> =>
+  const send = (event: PagerDutyEvent, log: NotifyLogger | undefined): Promise<DeliveryResult> =>
     postJsonWithRetry({
       service: "pagerduty",
       url: eventsUrl,
@@ -114,36 +125,42 @@ export function createPagerDutyNotifier(options: PagerDutyNotifierOptions): Page
       secrets: [routingKey],
       ...(options.fetch ? { fetch: options.fetch } : {}),
       ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.log ? { log: options.log } : {}),
+      ...(log ? { log } : {}),
     });
   // Building the body cannot fail for well-typed input, but a caller's bad data must still
   // come back as a result rather than an exception.
-  const guarded = (build: () => PagerDutyEvent): Promise<DeliveryResult> => {
+  const guarded = (
+    issue: PagerDutyIssue,
+    perCallLog: NotifyLogger | undefined,
+    build: () => PagerDutyEvent,
+  ): Promise<DeliveryResult> => {
+    const log = notificationLog(perCallLog, options.log, issue);
     let event: PagerDutyEvent;
     try {
       event = build();
     } catch (err) {
-      options.log?.warn({ service: "pagerduty" }, "pagerduty event not sent: event could not be built");
+      log?.warn({ service: "pagerduty" }, "pagerduty event not sent: event could not be built");
       return Promise.resolve({
         ok: false,
         attempts: 0,
         error: redact(`pagerduty event could not be built: ${String(err)}`, [routingKey]),
       });
     }
-    return send(event);
+    return send(event, log);
   };
 
   return {
-    trigger: (issue, summary, severity, customDetails) =>
-      guarded(() =>
+    trigger: (issue, summary, severity, customDetails, log) =>
+      guarded(issue, log, () =>
         buildPagerDutyEvent(routingKey, "trigger", issue, {
           summary,
           severity,
           ...(customDetails ? { customDetails } : {}),
         }),
       ),
-    acknowledge: (issue) => guarded(() => buildPagerDutyEvent(routingKey, "acknowledge", issue)),
-    resolve: (issue) => guarded(() => buildPagerDutyEvent(routingKey, "resolve", issue)),
+    acknowledge: (issue, log) =>
+      guarded(issue, log, () => buildPagerDutyEvent(routingKey, "acknowledge", issue)),
+    resolve: (issue, log) => guarded(issue, log, () => buildPagerDutyEvent(routingKey, "resolve", issue)),
   };
 }
 

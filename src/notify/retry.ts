@@ -1,4 +1,5 @@
 import { setTimeout as delay } from "node:timers/promises";
+import { issueKey } from "../helpers/issue-log.js";
 import { redact } from "./redact.js";
 
 /** The part of a pino logger this module uses; Probot's `app.log` fits. */
@@ -87,6 +88,27 @@ type Outcome =
   | { kind: "retry"; status?: number; code?: string; error: string; retryAfterMs?: number };
 
 const noopLog: NotifyLogger = { info() {}, warn() {} };
+
+/** `log` with `fields` on every line (the issue a notification is about). */
+export function withFields(log: NotifyLogger, fields: object): NotifyLogger {
+  return {
+    info: (obj, msg) => log.info({ ...fields, ...obj }, msg),
+    warn: (obj, msg) => log.warn({ ...fields, ...obj }, msg),
+  };
+}
+
+/**
+ * The logger for one notification about `issue`: the caller's (already bound to the issue, e.g.
+ * the handler's `log.child({ issue })`), else the notifier's own with `issue` added to each line.
+ */
+export function notificationLog(
+  perCall: NotifyLogger | undefined,
+  fallback: NotifyLogger | undefined,
+  issue: { repo: string; number: number },
+): NotifyLogger | undefined {
+  if (perCall) return perCall;
+  return fallback ? withFields(fallback, { issue: issueKey(issue) }) : undefined;
+}
 
 /**
  * POSTs a JSON body, retrying 408, 429, 5xx, network errors and timeouts; any other non-2xx is

@@ -1,6 +1,12 @@
 import { formatLocal, formatUtc } from "../github/markdown.js";
 import { redact, urlSecrets } from "./redact.js";
-import { type DeliveryResult, type NotifyLogger, postJsonWithRetry, type RetryOptions } from "./retry.js";
+import {
+  type DeliveryResult,
+  type NotifyLogger,
+  notificationLog,
+  postJsonWithRetry,
+  type RetryOptions,
+} from "./retry.js";
 import { isHttpUrl } from "./url.js";
 
 /** The issue a notification is about. */
@@ -52,7 +58,11 @@ export interface SlackText {
 }
 
 export interface SlackNotifier {
-  notify(message: SlaNotice): Promise<DeliveryResult>;
+  /**
+   * Posts one notice. `log`, when given, takes this notice's lines (pass a logger bound to the
+   * issue); otherwise the notifier's own `log` does, with the `issue` key added.
+   */
+  notify(message: SlaNotice, log?: NotifyLogger): Promise<DeliveryResult>;
 }
 
 export interface SlackNotifierOptions {
@@ -73,12 +83,13 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
   }
   const secrets = urlSecrets(webhookUrl);
   return {
-    async notify(notice) {
+    async notify(notice, perCallLog) {
+      const log = notificationLog(perCallLog, options.log, notice.issue);
       let body: SlackMessage;
       try {
         body = renderSlackMessage(notice);
       } catch (err) {
-        options.log?.warn({ service: "slack" }, "slack notification not sent: message could not be built");
+        log?.warn({ service: "slack" }, "slack notification not sent: message could not be built");
         return {
           ok: false,
           attempts: 0,
@@ -92,7 +103,7 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         secrets,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.retry ? { retry: options.retry } : {}),
-        ...(options.log ? { log: options.log } : {}),
+        ...(log ? { log } : {}),
       });
     },
   };

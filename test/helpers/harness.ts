@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
+import { type Logger, pino } from "pino";
 import { Probot, ProbotOctokit } from "probot";
 import { RepoSetupCache } from "../../src/github/repo-setup.js";
 import { TeamMembership } from "../../src/github/team-members.js";
@@ -26,8 +27,29 @@ export function shippedFormTexts(): Record<string, string> {
   return out;
 }
 
+/** One JSON log line as pino writes it: `level` (10 trace … 60 fatal), `msg`, and the line's fields. */
+export type LogLine = { level: number; msg?: string } & Record<string, unknown>;
+
+/** pino's numeric levels. */
+export const LEVEL = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60 } as const;
+
+/**
+ * A pino logger (the app's and Probot's) whose JSON lines are parsed into `lines`, at every level
+ * down to trace: tests read what an operator would, and what only debug shows.
+ */
+export function captureLogs(): { log: Logger; lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const log = pino(
+    { level: "trace", serializers: { err: pino.stdSerializers.err } },
+    { write: (chunk: string) => void lines.push(JSON.parse(chunk) as LogLine) },
+  );
+  return { log, lines };
+}
+
 export interface Harness {
   probot: Probot;
+  /** Every log line, when the harness was created with `captureLogs`; empty otherwise. */
+  logs: LogLine[];
   store: Store;
   setups: RepoSetupCache;
   runtime: Runtime;
@@ -46,6 +68,13 @@ export interface HarnessOptions {
   owner?: string;
   notifiers?: Notifiers;
   failpoint?: (name: string) => void;
+  /** Capture every log line in `logs` (pino JSON at trace level) instead of logging nothing. */
+  captureLogs?: boolean;
+  /**
+   * Keep Probot's Octokit retry plugin on (3 retries after 1, 4 and 9 s, as in production), to
+   * check that the app's own retries, not the plugin's, handle GitHub failures. Throttling stays off.
+   */
+  githubRetry?: boolean;
 }
 
 /** A Probot with the app loaded, an in-memory store, Octokit retry/throttle off, a settable clock. */
@@ -64,15 +93,16 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     fallbackForms: shippedForms(),
     now: clock.now,
   });
+  const capture = options.captureLogs ? captureLogs() : null;
   const probot = new Probot({
     appId: 1,
     privateKey: generatePrivateKey(),
-    logLevel: "fatal",
+    ...(capture ? { log: capture.log } : { logLevel: "fatal" as const }),
     // A function default runs after Probot's own, so retry and throttling really stay off.
-    Octokit: ProbotOctokit.defaults((options: Record<string, unknown>) => ({
-      ...options,
-      retry: { enabled: false },
-      throttle: { ...(options.throttle as object), enabled: false },
+    Octokit: ProbotOctokit.defaults((defaults: Record<string, unknown>) => ({
+      ...defaults,
+      ...(options.githubRetry ? {} : { retry: { enabled: false } }),
+      throttle: { ...(defaults.throttle as object), enabled: false },
     })),
   });
   let runtime: Runtime | undefined;
@@ -98,6 +128,7 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const rt = runtime;
   return {
     probot,
+    logs: capture?.lines ?? [],
     store,
     setups,
     runtime: rt,

@@ -175,9 +175,13 @@ describe("createPagerDutyNotifier against a local Events API stand-in", () => {
       [
         "warn",
         "pagerduty notification failed; retrying",
-        { service: "pagerduty", attempts: 1, status: 500, delayMs: 500 },
+        { issue: "acme/desk#12", service: "pagerduty", attempts: 1, status: 500, delayMs: 500 },
       ],
-      ["warn", "pagerduty notification failed", { service: "pagerduty", attempts: 2, status: 400 }],
+      [
+        "warn",
+        "pagerduty notification failed",
+        { issue: "acme/desk#12", service: "pagerduty", attempts: 2, status: 400 },
+      ],
     ]);
   });
 
@@ -204,7 +208,12 @@ describe("createPagerDutyNotifier on a closed port", () => {
     expect(result.status).toBeUndefined();
     expect(result.error).toContain("ECONNREFUSED");
     expect(delays).toEqual([500, 1_000]);
-    expect(captured.calls.at(-1)?.obj).toEqual({ service: "pagerduty", attempts: 3, code: "ECONNREFUSED" });
+    expect(captured.calls.at(-1)?.obj).toEqual({
+      issue: "acme/desk#12",
+      service: "pagerduty",
+      attempts: 3,
+      code: "ECONNREFUSED",
+    });
     expect(`${captured.dump()} ${JSON.stringify(result)}`).not.toContain(ROUTING_KEY);
   });
 });

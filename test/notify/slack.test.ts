@@ -163,7 +163,7 @@ describe("createSlackNotifier against a local Slack stand-in", () => {
     expect(captured.calls).toEqual([
       {
         level: "info",
-        obj: { service: "slack", status: 200, attempts: 1 },
+        obj: { issue: "acme/desk#12", service: "slack", status: 200, attempts: 1 },
         msg: "slack notification delivered",
       },
     ]);
@@ -210,9 +210,22 @@ describe("createSlackNotifier against a local Slack stand-in", () => {
     }
     expect(captured.calls.every((c) => c.msg.startsWith("slack "))).toBe(true);
     expect(captured.calls.map((c) => c.obj)).toEqual([
-      { service: "slack", attempts: 1, status: 503, delayMs: 500 },
-      { service: "slack", attempts: 2, status: 404 },
+      { issue: "acme/desk#12", service: "slack", attempts: 1, status: 503, delayMs: 500 },
+      { issue: "acme/desk#12", service: "slack", attempts: 2, status: 404 },
     ]);
+  });
+
+  it("logs to the caller's logger when one is given (already bound to the issue), never the title", async () => {
+    server.reply({ status: 503, body: "busy" }, { status: 200, body: "ok" });
+    const { slack, captured } = notifier();
+    const perCall = captureLog();
+    expect(await slack.notify(notice(), perCall.log)).toMatchObject({ ok: true, attempts: 2 });
+    expect(captured.calls).toEqual([]);
+    expect(perCall.calls.map((c) => [c.level, c.obj])).toEqual([
+      ["warn", { service: "slack", attempts: 1, status: 503, delayMs: 500 }],
+      ["info", { service: "slack", attempts: 2, status: 200 }],
+    ]);
+    expect(perCall.dump()).not.toContain("VPN down");
   });
 });
 

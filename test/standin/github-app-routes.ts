@@ -150,7 +150,21 @@ function updateCheckRun(c: RouteContext): StandInReply {
   return json(200, run);
 }
 
+/**
+ * `POST /app-manifests/{code}/conversions`: the last step of registering an app from a manifest
+ * (https://docs.github.com/en/rest/apps/apps#create-a-github-app-from-a-manifest). Codes are made
+ * with `manifestCode()`; each is good once. Answers 201 with the app's id, PEM and webhook secret.
+ */
+function manifestConversion(c: RouteContext): StandInReply {
+  const code = c.params.code ?? "";
+  const conversion = c.state.manifestCodes.get(code);
+  if (!conversion) return notFound();
+  c.state.manifestCodes.delete(code);
+  return json(201, { ...app(c), ...conversion });
+}
+
 export const appRoutes: RouteDef[] = [
+  ["POST", "/app-manifests/:code/conversions", manifestConversion, "none"],
   ["GET", "/app", (c) => json(200, app(c)), "jwt"],
   [
     "GET",

@@ -25,7 +25,8 @@ export interface RouteContext {
 export type Handler = (c: RouteContext) => StandInReply;
 
 /** `jwt`: GitHub's app-level endpoints, which only accept the app's JWT as a bearer token. */
-export type RouteDef = [method: string, pattern: string, handler: Handler, auth?: "jwt"];
+/** `auth`: "jwt" needs the app's JWT, "none" is called without credentials (the manifest conversion). */
+export type RouteDef = [method: string, pattern: string, handler: Handler, auth?: "jwt" | "none"];
 
 const DOCS = "https://docs.github.com/rest";
 const MAX_BODY = 65_536;

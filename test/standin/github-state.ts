@@ -104,6 +104,11 @@ export class GitHubState {
   /** Tokens that act as a given user; any other token acts as the app's bot. */
   readonly tokenUsers = new Map<string, UserRec>();
   readonly issuedTokens = new Map<string, number>();
+  /** Codes GitHub hands back after a manifest registration → what their conversion returns. */
+  readonly manifestCodes = new Map<
+    string,
+    { pem: string; webhook_secret: string; client_id: string; client_secret: string }
+  >();
   readonly deliveries: DeliveryRec[] = [];
   readonly redeliveryAttempts: number[] = [];
   readonly emitted: WebhookEvent[] = [];

@@ -88,7 +88,7 @@ export class GitHubStandIn extends StandInServer {
   readonly appId: number;
   readonly installationId: number;
   readonly #state: GitHubState;
-  readonly #routes: Array<{ method: string; route: CompiledRoute; handler: Handler; auth?: "jwt" }>;
+  readonly #routes: Array<{ method: string; route: CompiledRoute; handler: Handler; auth?: "jwt" | "none" }>;
   #faults: Fault[] = [];
   #rateRemaining = 5000;
 
@@ -264,6 +264,20 @@ export class GitHubStandIn extends StandInServer {
     this.#faults = [];
   }
 
+  /**
+   * What GitHub does when an admin confirms a manifest registration: a one-time `code` (valid for
+   * `POST /app-manifests/{code}/conversions`) whose conversion returns this PEM and webhook secret.
+   */
+  manifestCode(conversion: { pem: string; webhook_secret: string }): string {
+    const code = `code${Math.random().toString(36).slice(2, 12)}`;
+    this.#state.manifestCodes.set(code, {
+      client_id: "Iv1.standin",
+      client_secret: "standin-client-secret",
+      ...conversion,
+    });
+    return code;
+  }
+
   // ---- webhooks -----------------------------------------------------------------------------------
 
   /**
@@ -374,7 +388,8 @@ export class GitHubStandIn extends StandInServer {
     return (token && this.#state.tokenUsers.get(token)) || this.#state.bot;
   }
 
-  #checkAuth(req: StandInRequest, auth: "jwt" | undefined): StandInReply | null {
+  #checkAuth(req: StandInRequest, auth: "jwt" | "none" | undefined): StandInReply | null {
+    if (auth === "none") return null;
     const header = String(req.headers.authorization ?? "");
     if (auth === "jwt" && !/^bearer\s+\S+\.\S+\.\S+$/i.test(header)) {
       return json(401, {

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseIssueBody } from "../../../src/domain/forms/body.js";
 import { validateForCli } from "../../../src/domain/forms/classify.js";
@@ -12,8 +13,8 @@ import {
 import { testPolicy } from "../../helpers/policy.js";
 import { type Answers, renderBody } from "../../helpers/render-body.js";
 
-// Real forms copied from public repositories; CI checks out shared/ beside the clone.
-const CORPUS = path.resolve("..", "shared", "forms-corpus");
+// Real forms copied verbatim from public repositories: test/fixtures/forms-corpus/SOURCES.md lists them.
+const CORPUS = fileURLToPath(new URL("../../fixtures/forms-corpus", import.meta.url));
 const files = readdirSync(CORPUS).filter((f) => /\.ya?ml$/.test(f));
 const configs = files.filter((f) => f.endsWith("__config.yml"));
 const forms = files.filter((f) => !f.endsWith("__config.yml"));
