@@ -1,6 +1,5 @@
 // `npm ci` / `npm install` in a clone (and `npm pack`) build dist/ so that `npm start` runs it as is.
 // After `npm ci --omit=dev` TypeScript is not installed: the dist/ built before is used unchanged.
-import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 
@@ -12,8 +11,7 @@ try {
   tsc = null;
 }
 if (tsc) {
-  execFileSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" });
-  await import("./chmod-cli.mjs");
+  await import("./build.mjs");
 } else if (existsSync(new URL("../dist/main.js", import.meta.url))) {
   console.log("support-sla: TypeScript is not installed (production install): using the dist/ built before");
 } else {

@@ -233,15 +233,33 @@ if (!credentials) {
     ping,
     ...runtimeHandlers,
   ];
-  let proxy: { close(): void } | undefined;
+  let proxy: { stop(): Promise<void> } | undefined;
   if (settings.webhookProxyUrl) {
+    // Forward the proxy channel (a local trial) to this server's own webhook endpoint.
     const { SmeeClient } = await import("smee-client");
+    const local = typeof address === "object" && address ? address : null;
+    const targetHost =
+      !local || local.address === "0.0.0.0" || local.address === "::"
+        ? "127.0.0.1"
+        : local.family === "IPv6"
+          ? `[${local.address}]`
+          : local.address;
+    const proxyLog = log.child({ name: "webhook-proxy" });
     const smee = new SmeeClient({
       source: settings.webhookProxyUrl,
-      target: `http://127.0.0.1:${port}${settings.webhookPath}`,
-      logger: log.child({ name: "webhook-proxy" }),
+      target: `http://${targetHost}:${port}${settings.webhookPath}`,
+      logger: {
+        info: (...args: unknown[]) => proxyLog.info(String(args[0])),
+        error: (...args: unknown[]) => proxyLog.warn({ detail: String(args[1] ?? "") }, String(args[0])),
+      } as unknown as Pick<Console, "info" | "error">,
     });
-    proxy = await smee.start();
+    proxy = smee;
+    smee.start().catch((error: unknown) => {
+      proxyLog.warn(
+        { proxy: settings.webhookProxyUrl, err: error instanceof Error ? error.message : String(error) },
+        "webhook proxy channel not reachable: no webhooks arrive through it until it is",
+      );
+    });
   }
   ready();
   log.info(
@@ -258,7 +276,7 @@ if (!credentials) {
     "support-sla running",
   );
   stop = async () => {
-    proxy?.close();
+    await proxy?.stop().catch(() => undefined);
     await runtime?.stop().catch(() => undefined);
     await store.close().catch(() => undefined);
   };

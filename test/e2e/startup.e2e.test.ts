@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
 import SQLite from "better-sqlite3";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { generatePrivateKey } from "../standin/keys.js";
+import { signPayload } from "../standin/webhook.js";
 import { BUILT_MAIN, freePort, requireBuiltApp, settle, waitFor } from "./harness.js";
 import { problemBody, World } from "./world.js";
 
@@ -229,6 +231,52 @@ describe("logs an operator can read", () => {
       reason: "signature does not match",
     });
     expect(app.output()).not.toContain("WOMBAT-7731");
+  });
+});
+
+describe("a local trial through a webhook proxy channel (WEBHOOK_PROXY_URL)", () => {
+  it("deliveries published on the channel reach the app and are applied", async () => {
+    const world = await newWorld();
+    world.seedRepo(OWNER, "proxied");
+    // The channel: a loopback server-sent-events stream shaped like smee.io's (headers and body as JSON).
+    const streams: ServerResponse[] = [];
+    const channel = createServer((req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
+      res.write(": connected\n\n");
+      streams.push(res);
+    });
+    await new Promise<void>((done) => channel.listen(0, "127.0.0.1", () => done()));
+    const channelUrl = `http://127.0.0.1:${(channel.address() as { port: number }).port}/AbC123`;
+    try {
+      const app = await world.startApp({
+        env: { WEBHOOK_PROXY_URL: channelUrl },
+        registerWebhook: false,
+        logLevel: "info",
+      });
+      await waitFor(() => streams.length > 0, {
+        message: "the app to connect to the channel",
+        diagnostics: () => app.output(),
+      });
+      const { number } = world.openIssue(OWNER, "proxied", {});
+      const payload = world.gh.issueEvent("opened", OWNER, "proxied", number);
+      const body = JSON.stringify(payload);
+      const message = {
+        "x-github-event": "issues",
+        "x-github-delivery": "via-proxy-1",
+        "x-hub-signature-256": signPayload(app.secret, body),
+        body: payload,
+        query: {},
+        timestamp: Date.now(),
+      };
+      for (const s of streams) s.write(`data: ${JSON.stringify(message)}\n\n`);
+      await world.waitFor(() => world.intakeComments(OWNER, "proxied", number).length === 1, {
+        message: "the intake comment of the issue delivered through the proxy",
+      });
+    } finally {
+      for (const s of streams) s.end();
+      channel.closeAllConnections();
+      await new Promise<void>((done) => channel.close(() => done()));
+    }
   });
 });
 

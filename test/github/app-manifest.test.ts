@@ -1,10 +1,11 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
 import type { components } from "@octokit/openapi-types";
 import { emitterEventNames } from "@octokit/webhooks";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { buildManifest, webhookTarget } from "../../src/runtime/registration.js";
+import { readServerSettings } from "../../src/runtime/settings.js";
 
 /*
  * app.yml is the GitHub App manifest Probot's setup flow posts to GitHub. GitHub refuses the whole
@@ -232,46 +233,47 @@ describe("app.yml, the manifest Probot's setup flow posts to GitHub", () => {
     });
   });
 
-  describe("leaves the webhook URL to Probot, which fills it in at registration", () => {
-    afterEach(() => {
-      vi.unstubAllEnvs();
-    });
-
-    /** Probot's own merge of app.yml over its defaults (probot/lib/manifest-creation.js). */
-    async function probotManifest(baseUrl: string): Promise<Record<string, unknown>> {
-      // Not in probot's package exports: reach the file next to its entry point.
-      const entry = pathToFileURL(require.resolve("probot"));
-      const { ManifestCreation } = (await import(new URL("manifest-creation.js", entry).href)) as {
-        ManifestCreation: new () => {
-          getManifest(options: { pkg: object; baseUrl: string; readFileSync: () => string }): string;
-        };
-      };
-      const json = new ManifestCreation().getManifest({
-        pkg: { name: "support-sla" },
-        baseUrl,
-        readFileSync: () => appYmlText,
-      });
-      return JSON.parse(json) as Record<string, unknown>;
+  describe("leaves the webhook URL to the registration, which fills it in", () => {
+    const settings = (env: Record<string, string>) =>
+      readServerSettings({ ...env }, { cwd: "/nowhere", isTerminal: false });
+    /** What the registration page posts to GitHub (src/runtime/registration.ts). */
+    function registered(env: Record<string, string>, pageUrl: string) {
+      const s = settings(env);
+      return buildManifest(appYmlText, webhookTarget(s, s.publicUrl ?? pageUrl), s.publicUrl ?? pageUrl);
     }
 
-    it("has no hook_attributes: Probot merges app.yml's keys over its own, so one here replaces its URL", () => {
-      expect(appYml).not.toHaveProperty("hook_attributes");
+    it("has no hook_attributes.url: a fixed URL would send a new app's webhooks nowhere", () => {
+      expect((appYml as { hook_attributes?: { url?: unknown } }).hook_attributes?.url).toBeUndefined();
     });
 
-    it("uses the address the setup page was opened on", async () => {
-      vi.stubEnv("WEBHOOK_PROXY_URL", "");
-      vi.stubEnv("PROJECT_DOMAIN", "");
-      const manifest = await probotManifest("https://sla.example.com");
-      expect(manifest.hook_attributes).toEqual({ url: "https://sla.example.com/" });
+    it("PUBLIC_URL (a server behind a TLS proxy) becomes the webhook URL, with the webhook path", () => {
+      const manifest = registered({ PUBLIC_URL: "https://sla.example.com/" }, "http://10.0.0.5:3000");
+      expect(manifest.hook_attributes).toEqual({
+        url: "https://sla.example.com/api/github/webhooks",
+        active: true,
+      });
       expect(manifest.redirect_url).toBe("https://sla.example.com/probot/setup");
       expect(manifestProblems(manifest)).toEqual([]);
     });
 
-    it("uses WEBHOOK_PROXY_URL when it is set", async () => {
-      vi.stubEnv("WEBHOOK_PROXY_URL", "https://smee.io/support-sla-test");
-      vi.stubEnv("PROJECT_DOMAIN", "");
-      const manifest = await probotManifest("http://localhost:3000");
-      expect(manifest.hook_attributes).toEqual({ url: "https://smee.io/support-sla-test" });
+    it("WEBHOOK_PROXY_URL (a local trial through smee.io) wins over PUBLIC_URL", () => {
+      const manifest = registered(
+        { WEBHOOK_PROXY_URL: "https://smee.io/support-sla-test", PUBLIC_URL: "https://sla.example.com" },
+        "http://localhost:3000",
+      );
+      expect(manifest.hook_attributes.url).toBe("https://smee.io/support-sla-test");
+    });
+
+    it("without either, the page's own address is used, with a warning when GitHub cannot reach it", () => {
+      const s = settings({ WEBHOOK_PATH: "/hooks" });
+      expect(webhookTarget(s, "https://sla.example.com")).toEqual({
+        url: "https://sla.example.com/hooks",
+        source: "this page's address",
+        warning: null,
+      });
+      expect(webhookTarget(s, "http://localhost:3000").warning).toMatch(
+        /GitHub cannot deliver webhooks to http:\/\/localhost:3000\/hooks: set WEBHOOK_PROXY_URL .* or PUBLIC_URL/,
+      );
     });
   });
 });
