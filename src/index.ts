@@ -7,6 +7,7 @@ import { reconcile } from "./handlers/reconcile.js";
 import { postWeeklyReports } from "./handlers/weekly-report.js";
 import { describeError } from "./helpers/describe-error.js";
 import { DueLoop } from "./helpers/due-loop.js";
+import { payloadSubject } from "./helpers/issue-log.js";
 import {
   claimDue,
   claimInbox,
@@ -106,7 +107,12 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
         now: deps.clock.now(),
       });
       deps.metrics.webhooks.inc({ event: name, outcome: fresh ? "queued" : "duplicate" });
-      if (!fresh) app.log.info({ delivery: id, event: name }, "delivery already received: ignored");
+      if (!fresh) {
+        app.log.info(
+          { delivery: id, event: name, ...payloadSubject(payload) },
+          "delivery already received: ignored",
+        );
+      }
       inbox.kick();
     };
 
