@@ -11,7 +11,11 @@ import type { PagerDutyStandIn, SlackStandIn } from "../standin/receivers.js";
 import { sendWebhook, type WebhookResponse } from "../standin/webhook.js";
 
 export const REPO_ROOT = resolve(import.meta.dirname, "../..");
-export const BUILT_MAIN = join(REPO_ROOT, "dist/main.js");
+/**
+ * The built server. `SUPPORT_SLA_TEST_DIST` (a folder beside dist/, e.g. `.dist-mine`, built with
+ * `npx tsc -p tsconfig.build.json --outDir .dist-mine`) runs another build without touching dist/.
+ */
+export const BUILT_MAIN = join(REPO_ROOT, process.env.SUPPORT_SLA_TEST_DIST ?? "dist", "main.js");
 export const WEBHOOK_PATH = "/api/github/webhooks";
 export const ROUTING_KEY = "e2e0routing0key0000000000000000a";
 
