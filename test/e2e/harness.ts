@@ -131,7 +131,7 @@ export interface Exit {
 /** Variables Probot or the app read that must come from the test, never from the developer's shell. */
 const FOREIGN_ENV = [
   /^VITEST/,
-  /^(NODE_ENV|PRIVATE_KEY_PATH|WEBHOOK_PROXY_URL|WEBHOOK_PATH|REDIS_URL|SENTRY_DSN)$/,
+  /^(NODE_ENV|PRIVATE_KEY_PATH|WEBHOOK_PROXY_URL|WEBHOOK_PATH|REDIS_URL|SENTRY_DSN|PUBLIC_URL|GH_ORG)$/,
   /^(LOG_FORMAT|LOG_LEVEL_IN_STRING|LOG_MESSAGE_KEY|TEST_DATABASE_URL)$/,
 ];
 const OUTPUT_LIMIT = 256 * 1024;
