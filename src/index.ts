@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import { appIdentityFrom } from "./github/app-identity.js";
 import type { AppDeps, Runtime } from "./handlers/deps.js";
 import { dispatchDelivery } from "./handlers/dispatch.js";
 import { escalateDue } from "./handlers/escalate.js";
@@ -8,6 +9,7 @@ import { postWeeklyReports } from "./handlers/weekly-report.js";
 import { describeError } from "./helpers/describe-error.js";
 import { DueLoop } from "./helpers/due-loop.js";
 import { payloadSubject } from "./helpers/issue-log.js";
+import { StoreHealth } from "./runtime/store-health.js";
 import {
   claimDue,
   claimInbox,
@@ -16,9 +18,12 @@ import {
   nextClaimAt,
   nextDueAt,
   nextInboxAt,
+  setMeta,
 } from "./store/tracking-store.js";
 
 const RECONCILE_EVERY_MS = 10 * 60_000;
+/** Most of a loop's 16 slots one installation may hold: a slow one leaves 12 to the others. */
+const INSTALLATION_SHARE = 4;
 
 const QUEUED_EVENTS = [
   "issues.opened",
@@ -39,28 +44,75 @@ const QUEUED = new Set<string>(QUEUED_EVENTS);
 export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): ApplicationFunction {
   return (app: Probot, options?: ApplicationFunctionOptions) => {
     const auth = (installationId: number) => app.auth(installationId);
+    // The app's bot account, asked once from GET /app (JWT): only its comments carry trusted markers.
+    const self = appIdentityFrom(() => app.auth());
+    // Whether the store takes writes: /healthz reports it, and the first write that succeeds after
+    // a failure reconciles at once what was missed meanwhile (webhooks answered 500).
+    const storeHealth = new StoreHealth({
+      probe: () => setMeta(deps.store, `health:${deps.owner}`, String(deps.clock.now())),
+      onRecovered: () => {
+        void runReconcile().then(() => {
+          inbox.kick();
+          scheduler.kick();
+        });
+      },
+      now: deps.clock.now,
+      log: app.log,
+    });
+    /** A store call whose failure marks the store failing (claims write leases). */
+    const watched = <T>(work: Promise<T>): Promise<T> =>
+      work.catch((error: unknown) => {
+        storeHealth.reportFailure(error);
+        throw error;
+      });
     const inbox = new DueLoop({
       name: "inbox",
-      claim: (now, limit) => claimInbox(deps.store, { now, owner: deps.owner, leaseMs: 60_000, limit }),
+      claim: (now, limit, quota) =>
+        watched(
+          claimInbox(deps.store, {
+            now,
+            owner: deps.owner,
+            leaseMs: 60_000,
+            limit,
+            ...(quota ? { perInstallation: quota } : {}),
+          }),
+        ),
       next: () => nextInboxAt(deps.store),
       process: (row) =>
-        dispatchDelivery(row, { ...deps, auth, log: app.log, kickScheduler: () => scheduler.kick() }),
+        dispatchDelivery(row, { ...deps, auth, self, log: app.log, kickScheduler: () => scheduler.kick() }),
       now: deps.clock.now,
       maxSleepMs: 5_000,
       batch: 32,
       // GitHub throttling is per installation: many issues of different customers go in parallel.
+      // A slot is refilled as soon as it frees, and one installation holds at most 4 of the 16, so
+      // one whose GitHub calls hang (until their timeout) never delays another installation's intake.
       concurrency: 16,
+      perGroup: INSTALLATION_SHARE,
+      groupOf: (row) => row.installation_id ?? 0,
+      keyOf: (row) => row.delivery_id,
       log: app.log,
     });
     const scheduler = new DueLoop({
       name: "scheduler",
-      claim: (now, limit) => claimDue(deps.store, { now, owner: deps.owner, leaseMs: 60_000, limit }),
+      claim: (now, limit, quota) =>
+        watched(
+          claimDue(deps.store, {
+            now,
+            owner: deps.owner,
+            leaseMs: 60_000,
+            limit,
+            ...(quota ? { perInstallation: quota } : {}),
+          }),
+        ),
       next: () => nextClaimAt(deps.store),
-      process: (row) => escalateDue(row, { ...deps, auth, log: app.log }),
+      process: (row) => escalateDue(row, { ...deps, auth, self, log: app.log }),
       now: deps.clock.now,
       maxSleepMs: 30_000,
       batch: 64,
       concurrency: 16,
+      perGroup: INSTALLATION_SHARE,
+      groupOf: (row) => row.installation_id,
+      keyOf: (row) => `${row.repo}#${row.number}`,
       log: app.log,
     });
     let reconcileTimer: NodeJS.Timeout | undefined;
@@ -99,13 +151,15 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
         return;
       }
       const installation = payload.installation as { id?: number } | undefined;
-      const fresh = await enqueueDelivery(deps.store, {
-        deliveryId: id,
-        event: name,
-        installationId: installation?.id ?? 0,
-        payload,
-        now: deps.clock.now(),
-      });
+      const fresh = await watched(
+        enqueueDelivery(deps.store, {
+          deliveryId: id,
+          event: name,
+          installationId: installation?.id ?? 0,
+          payload,
+          now: deps.clock.now(),
+        }),
+      );
       deps.metrics.webhooks.inc({ event: name, outcome: fresh ? "queued" : "duplicate" });
       if (!fresh) {
         app.log.info(
@@ -122,7 +176,9 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       reconcile: runReconcile,
       weeklyReports: runWeekly,
       accept,
+      storeHealth,
       async stop() {
+        storeHealth.stop();
         if (reconcileTimer) clearInterval(reconcileTimer);
         await Promise.all([inbox.stop(), scheduler.stop()]);
       },
@@ -178,6 +234,9 @@ async function serveRuntime(
   let database = "ok";
   try {
     await nextDueAt(deps.store);
+    // Reads are not enough: a full disk still reads. The probe writes a heartbeat row.
+    const writes = await runtime.storeHealth.check();
+    if (!writes.writable) database = `not writable: ${writes.error}`;
   } catch (error) {
     database = `unreachable: ${error instanceof Error ? error.message : String(error)}`;
   }

@@ -8,6 +8,7 @@ import { Probot, ProbotOctokit } from "probot";
 import { shippedFiles } from "./cli/init.js";
 import { parseIssueForm } from "./domain/forms/form.js";
 import { type RepoForm, RepoSetupCache } from "./github/repo-setup.js";
+import { fetchWithTimeout } from "./github/request-timeout.js";
 import { TeamMembership } from "./github/team-members.js";
 import { type AppDeps, CalendarCache, type Runtime } from "./handlers/deps.js";
 import { KeyedMutex } from "./helpers/keyed-mutex.js";
@@ -26,6 +27,16 @@ import {
 import { webhookEndpoint } from "./runtime/webhook-endpoint.js";
 import { openStore, type Store } from "./store/db.js";
 import { releaseLeasesOf } from "./store/recovery.js";
+
+/** Events a GitHub App can receive that the app subscribes to or gets anyway (metric labels). */
+const KNOWN_EVENTS = new Set([
+  "issues",
+  "issue_comment",
+  "push",
+  "installation",
+  "installation_repositories",
+  "ping",
+]);
 
 type Handler = (
   req: IncomingMessage,
@@ -48,6 +59,7 @@ type ThrottleOptions = Record<string, unknown>;
 /**
  * Probot's Octokit, counting requests for /metrics, and retrying (twice) when GitHub asks to
  * slow down: a secondary rate limit with `retry-after` delays an effect, it does not lose it.
+ * Each request times out after GITHUB_REQUEST_TIMEOUT_MS (30 s) on the wire (`fetchWithTimeout`).
  */
 function octokitClass(metrics: Metrics, throttle: boolean) {
   const retryTwice = (
@@ -64,8 +76,14 @@ function octokitClass(metrics: Metrics, throttle: boolean) {
     return retry;
   };
   return ProbotOctokit.plugin(githubMetricsPlugin(metrics) as never).defaults(
-    (options: { throttle?: ThrottleOptions }) => ({
+    (options: {
+      throttle?: ThrottleOptions;
+      request?: { fetch?: typeof fetch } & Record<string, unknown>;
+    }) => ({
       ...options,
+      // Every request to GitHub ends within GITHUB_REQUEST_TIMEOUT_MS on the wire (time queued by
+      // the throttling plugin not counted): one hanging connection never holds a loop's slot.
+      request: { ...options.request, fetch: fetchWithTimeout(options.request?.fetch) },
       throttle: {
         ...options.throttle,
         onSecondaryRateLimit: retryTwice,
@@ -146,7 +164,7 @@ await new Promise<void>((listening) => {
 });
 const address = server.address();
 const port = typeof address === "object" && address ? address.port : settings.port;
-const listeningOn = `http://${settings.host}:${port}`;
+const listeningOn = `http://${typeof address === "object" && address?.family === "IPv6" ? `[${address.address}]` : settings.host}:${port}`;
 const ping: Handler = (req, res) => {
   if ((req.url ?? "").split("?")[0] !== "/ping") return false;
   res.writeHead(200, { "content-type": "text/plain" }).end("PONG");
@@ -228,7 +246,12 @@ if (!credentials) {
       secret: credentials.webhookSecret,
       accept,
       log,
-      onRefused: (reason, event) => metrics.webhooks.inc({ event, outcome: `refused: ${reason}` }),
+      // An unsigned request names whatever event it likes: only GitHub's names become metric labels.
+      onRefused: (reason, event) =>
+        metrics.webhooks.inc({
+          event: KNOWN_EVENTS.has(event) ? event : "other",
+          outcome: `refused: ${reason}`,
+        }),
     }),
     ping,
     ...runtimeHandlers,
@@ -244,13 +267,26 @@ if (!credentials) {
         : local.family === "IPv6"
           ? `[${local.address}]`
           : local.address;
-    const proxyLog = log.child({ name: "webhook-proxy" });
+    const proxyLog = log.child({ component: "webhook-proxy" });
+    // The client reconnects every few seconds while the channel is down: one warn when it goes
+    // down, one info when it is back, the repeats at debug.
+    let down = false;
     const smee = new SmeeClient({
       source: settings.webhookProxyUrl,
       target: `http://${targetHost}:${port}${settings.webhookPath}`,
       logger: {
-        info: (...args: unknown[]) => proxyLog.info(String(args[0])),
-        error: (...args: unknown[]) => proxyLog.warn({ detail: String(args[1] ?? "") }, String(args[0])),
+        info: (...args: unknown[]) => {
+          const message = String(args[0]);
+          if (message.startsWith("Connected")) down = false;
+          proxyLog.info({ proxy: settings.webhookProxyUrl }, message);
+        },
+        error: (...args: unknown[]) => {
+          const detail = args[1] as { message?: string; code?: string | number } | undefined;
+          const fields = { proxy: settings.webhookProxyUrl, detail: detail?.message ?? detail?.code ?? null };
+          if (down) proxyLog.debug(fields, String(args[0]));
+          else proxyLog.warn(fields, `webhook proxy: ${String(args[0])}; reconnecting`);
+          down = true;
+        },
       } as unknown as Pick<Console, "info" | "error">,
     });
     proxy = smee;

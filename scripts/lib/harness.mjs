@@ -11,9 +11,15 @@ import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
-export const BUILT_MAIN = join(ROOT, "dist/main.js");
-export const BUILT_CLI = join(ROOT, "dist/cli.js");
-export const STANDIN_DIR = join(ROOT, "dist-standin");
+/**
+ * The build to run: dist/, or with `SUPPORT_SLA_TEST_DIST=.dist-mine` another one beside it (as in
+ * the e2e harness); `SUPPORT_SLA_STANDIN_DIST` likewise for the compiled stand-ins.
+ */
+export const DIST = process.env.SUPPORT_SLA_TEST_DIST ?? "dist";
+export const STANDIN_DIST = process.env.SUPPORT_SLA_STANDIN_DIST ?? "dist-standin";
+export const BUILT_MAIN = join(ROOT, DIST, "main.js");
+export const BUILT_CLI = join(ROOT, DIST, "cli.js");
+export const STANDIN_DIR = join(ROOT, STANDIN_DIST);
 export const FORMS_DIR = join(ROOT, ".github/ISSUE_TEMPLATE");
 export const WEBHOOK_PATH = "/api/github/webhooks";
 export const ROUTING_KEY = "demo0routing0key000000000000000a";
@@ -39,10 +45,10 @@ export function importBuilt(path) {
 export async function loadStandIns() {
   requireBuilt();
   const [github, receivers, webhook, keys] = await Promise.all([
-    importBuilt("dist-standin/github.js"),
-    importBuilt("dist-standin/receivers.js"),
-    importBuilt("dist-standin/webhook.js"),
-    importBuilt("dist-standin/keys.js"),
+    importBuilt(`${STANDIN_DIST}/github.js`),
+    importBuilt(`${STANDIN_DIST}/receivers.js`),
+    importBuilt(`${STANDIN_DIST}/webhook.js`),
+    importBuilt(`${STANDIN_DIST}/keys.js`),
   ]);
   return {
     GitHubStandIn: github.GitHubStandIn,
@@ -283,7 +289,7 @@ export async function runMain(main, cleanup) {
 
 /** The shipped forms: file name → { text, form } (parsed with the app's own parser). */
 export async function shippedForms() {
-  const { parseIssueForm } = await importBuilt("dist/domain/forms/form.js");
+  const { parseIssueForm } = await importBuilt(`${DIST}/domain/forms/form.js`);
   const out = {};
   for (const file of readdirSync(FORMS_DIR).sort()) {
     const text = readFileSync(join(FORMS_DIR, file), "utf8");
@@ -332,8 +338,8 @@ export function seedRepo(gh, forms, owner, repo, { config, labels = [] } = {}) {
 
 /** Every label the app owns under the default policy, with its colour and description. */
 export async function defaultLabels() {
-  const { defaultPolicy } = await importBuilt("dist/config/load.js");
-  const { ownedLabels } = await importBuilt("dist/github/labels.js");
+  const { defaultPolicy } = await importBuilt(`${DIST}/config/load.js`);
+  const { ownedLabels } = await importBuilt(`${DIST}/github/labels.js`);
   return ownedLabels(defaultPolicy());
 }
 

@@ -27,20 +27,31 @@ export interface ParseOptions {
   source?: string;
 }
 
-/** GitHub serves repository files up to 1 MB; a policy is a few dozen lines. */
-export const MAX_CONFIG_CHARS = 256 * 1024;
+/**
+ * Most characters of one config file, and of the merge of an `_extends` chain (as JSON text).
+ * A policy is a few dozen lines; one with every list at its limit (src/config/limits.ts) still
+ * fits. Parsing, validating and planning with the worst file this lets through costs well under
+ * the 200 ms a webhook may take of the event loop all repos share (bench/config-worst.mjs).
+ */
+export const MAX_CONFIG_CHARS = 128 * 1024;
 
 /** Aliases a config may resolve; far above any honest use, far below an alias bomb. */
 const MAX_ALIAS_COUNT = 100;
 
 type Path = ReadonlyArray<PropertyKey>;
 
-/** `priorities.urgent.response`, `business_hours.monday[1]`; "" for the root. */
+/** Characters of one key a path shows; a longer key (only ever a mistake) is cut with `…`. */
+const MAX_PATH_SEGMENT_CHARS = 80;
+
+/** `priorities.urgent.response`, `business_hours.monday[1]`; "" for the root. Long keys are cut. */
 export function formatPath(path: Path): string {
   return path
-    .map((segment, index) =>
-      typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`,
-    )
+    .map((segment, index) => {
+      if (typeof segment === "number") return `[${segment}]`;
+      const key = String(segment);
+      const shown = key.length > MAX_PATH_SEGMENT_CHARS ? `${key.slice(0, MAX_PATH_SEGMENT_CHARS)}…` : key;
+      return `${index === 0 ? "" : "."}${shown}`;
+    })
     .join("");
 }
 
@@ -175,20 +186,58 @@ function yamlProblem(error: YAMLError, name: string): Problem {
   return { path: "", message: `${name} is not valid YAML: ${text}`, ...(line !== undefined && { line }) };
 }
 
-/** Validates the text of a `.github/support-sla.yml`; every problem at once, with lines. */
-export function parseConfig(yamlText: string, opts: ParseOptions = {}): ParseResult {
+/**
+ * The size of a parsed config as JSON text would have it (characters), counting a value as often
+ * as aliases or merges repeat it; stops counting once past `limit` (so the cost is bounded by
+ * `limit`, not by the value). Infinity for a value that contains itself.
+ */
+export function configSize(value: unknown, limit: number = MAX_CONFIG_CHARS): number {
+  let size = 0;
+  const ancestors = new Set<object>();
+  const walk = (item: unknown): void => {
+    if (size > limit) return;
+    if (typeof item === "string") size += item.length + 2;
+    else if (typeof item !== "object" || item === null) size += String(item).length;
+    else if (item instanceof Date) size += 26;
+    else if (ancestors.has(item)) size = Number.POSITIVE_INFINITY;
+    else {
+      ancestors.add(item);
+      size += 2;
+      for (const [key, child] of Object.entries(item)) {
+        size += Array.isArray(item) ? 1 : key.length + 4;
+        walk(child);
+        if (size > limit) break;
+      }
+      ancestors.delete(item);
+    }
+  };
+  walk(value);
+  return size;
+}
+
+function tooBig(name: string, size: number, what: string): Problem {
+  return {
+    path: "",
+    message: Number.isFinite(size)
+      ? `${name} is ${size} characters long${what}, more than the ${MAX_CONFIG_CHARS} a config may have; check that this is the right file`
+      : `${name} is not a usable config: a value in it contains itself`,
+  };
+}
+
+/** The YAML of one config file, or why it cannot be used: too long, not YAML, an alias bomb. */
+export type ConfigTextResult =
+  | { ok: true; value: unknown; doc: ReturnType<typeof parseDocument>; lines: LineCounter }
+  | { ok: false; problems: Problem[] };
+
+/**
+ * Reads the YAML of one config file without validating it. Refuses a text over
+ * {@link MAX_CONFIG_CHARS} before parsing it, and a parsed value that aliases or merge keys
+ * make larger than that (measured with {@link configSize}). Used for the repo's own file and for
+ * each file `_extends` brings in (src/github/repo-setup.ts).
+ */
+export function readConfigText(yamlText: string, opts: ParseOptions = {}): ConfigTextResult {
   const name = opts.source ?? "the config";
-  if (yamlText.length > MAX_CONFIG_CHARS) {
-    return {
-      ok: false,
-      problems: [
-        {
-          path: "",
-          message: `${name} is ${yamlText.length} characters long, more than the ${MAX_CONFIG_CHARS} a config may have; check that this is the right file`,
-        },
-      ],
-    };
-  }
+  if (yamlText.length > MAX_CONFIG_CHARS) return { ok: false, problems: [tooBig(name, yamlText.length, "")] };
   const lines = new LineCounter();
   let value: unknown;
   let doc: ReturnType<typeof parseDocument>;
@@ -210,6 +259,24 @@ export function parseConfig(yamlText: string, opts: ParseOptions = {}): ParseRes
       : `it could not be read (${error instanceof Error ? error.message : String(error)})`;
     return { ok: false, problems: [{ path: "", message: `${name} is not a usable config: ${reason}` }] };
   }
+  const size = configSize(value);
+  if (size > MAX_CONFIG_CHARS)
+    return { ok: false, problems: [tooBig(name, size, " once its aliases are written out")] };
+  return { ok: true, value, doc, lines };
+}
+
+/** Validates the text of a `.github/support-sla.yml`; every problem at once, with lines. */
+export function parseConfig(yamlText: string, opts: ParseOptions = {}): ParseResult {
+  const read = readConfigText(yamlText, opts);
+  return read.ok ? validateConfigText(read, opts) : read;
+}
+
+/** Validates a file {@link readConfigText} read; problems carry their YAML line. */
+export function validateConfigText(
+  read: Extract<ConfigTextResult, { ok: true }>,
+  opts: ParseOptions = {},
+): ParseResult {
+  const { value, doc, lines } = read;
   const result = validate(value, opts.source);
   if (result.ok) return result;
   const problems = result.problems.map((problem): Problem => {
@@ -236,10 +303,15 @@ function undate(value: unknown): unknown {
 }
 
 /**
- * Validates a config that arrives already parsed, e.g. from Probot's `context.config()`, which
- * has resolved `_extends` already (a leftover one is dropped). Same result shape, no line numbers.
+ * Validates a config that arrives already parsed, e.g. the merge of the files an `_extends`
+ * chain brought in (a leftover `_extends` is dropped). Same result shape, no line numbers. A
+ * value larger than {@link MAX_CONFIG_CHARS} as JSON text is refused before validation.
  */
 export function parseConfigObject(obj: unknown, opts: ParseOptions = {}): ParseResult {
+  // The merge of several files can be larger than each: the limit holds for the result too.
+  const size = configSize(obj);
+  if (size > MAX_CONFIG_CHARS)
+    return { ok: false, problems: [tooBig(opts.source ?? "the config", size, " once merged")] };
   let value = undate(obj);
   if (typeof value === "object" && value !== null && !Array.isArray(value) && "_extends" in value) {
     const { _extends: _resolved, ...rest } = value as Record<string, unknown>;

@@ -8,6 +8,7 @@ import {
   type PriorityConfig,
   type TypeConfig,
 } from "./defaults.js";
+import { MAX_ITEMS } from "./limits.js";
 import { didYouMean } from "./suggest.js";
 
 /*
@@ -44,7 +45,20 @@ function mergedKeys(defaults: Record<string, unknown>, given: Record<string, unk
 /** Priority keys are matched against dropdown text without case, spaces or hyphens. */
 const looseKey = (key: string): string => key.replace(/-/g, "");
 
+/** Reports a map with more than `max` entries; true when it did (the other checks are then skipped). */
+function tooMany(given: Record<string, unknown>, max: number, what: string, ctx: Ctx): boolean {
+  const count = Object.keys(given).length;
+  if (count <= max) return false;
+  ctx.addIssue({
+    code: "custom",
+    input: given,
+    message: `has ${count} entries; at most ${max} ${what} are allowed`,
+  });
+  return true;
+}
+
 export function checkPriorityEntries(given: Record<string, unknown>, ctx: Ctx): void {
+  if (tooMany(given, MAX_ITEMS.priorities, "priorities", ctx)) return;
   const keys = mergedKeys(DEFAULT_PRIORITIES, given);
   const seenLoose = new Map<string, string>();
   for (const key of keys) {
@@ -112,6 +126,7 @@ export function mergePriorities(
 }
 
 export function checkTypeEntries(given: Record<string, unknown>, ctx: Ctx): void {
+  if (tooMany(given, MAX_ITEMS.types, "types", ctx)) return;
   const keys = mergedKeys(DEFAULT_TYPES, given);
   const formOwners = new Map<string, string>();
   for (const key of keys) {

@@ -1,5 +1,13 @@
 import type { z } from "zod";
 
+/** Characters of a value a message repeats; a longer value is cut, so a message stays short. */
+export const MAX_ECHO_CHARS = 80;
+
+/** `"text"` as JSON, cut after {@link MAX_ECHO_CHARS} characters with `…`. */
+export function echo(text: string): string {
+  return JSON.stringify(text.length > MAX_ECHO_CHARS ? `${text.slice(0, MAX_ECHO_CHARS)}…` : text);
+}
+
 /** How a YAML value reads to the person who wrote it. */
 export function describeValue(input: unknown): string {
   if (input === null || input === undefined) return "nothing";
@@ -7,7 +15,7 @@ export function describeValue(input: unknown): string {
   if (input instanceof Date) return `the date ${input.toISOString()}`;
   switch (typeof input) {
     case "string":
-      return JSON.stringify(input);
+      return echo(input);
     case "number":
       return `the number ${input}`;
     case "boolean":
@@ -41,8 +49,9 @@ export function expected(what: string): (issue: RawIssue) => string | undefined 
   };
 }
 
-/** The quoted input of an issue, for messages that repeat what the user wrote. */
-export const quoted = (issue: RawIssue): string => JSON.stringify(issue.input);
+/** The quoted input of an issue, for messages that repeat what the user wrote (long text is cut). */
+export const quoted = (issue: RawIssue): string =>
+  typeof issue.input === "string" ? echo(issue.input) : JSON.stringify(issue.input);
 
 /** "a", "a and b", "a, b and c" (or "a, b or c"): for messages naming several keys. */
 export function listing(items: readonly string[], conjunction: "and" | "or" = "and"): string {

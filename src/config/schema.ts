@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { WEEKDAYS } from "../domain/calendar-types.js";
+import { closedRunProblem, horizonProblem } from "./horizon.js";
 import { expected, listing } from "./messages.js";
 import {
   businessHoursSchema,
@@ -97,6 +98,20 @@ function checkBusinessClock(config: Sections, ctx: Ctx): void {
   });
 }
 
+/**
+ * A business-clock target must be reached within the engine's planning horizon (366 days) from
+ * any start, under these business hours and holidays (src/config/horizon.ts).
+ */
+function checkHorizon(config: Sections, ctx: Ctx): void {
+  const closedRun = closedRunProblem(config);
+  if (closedRun) report(ctx, { path: ["holidays"], input: config.holidays, message: closedRun });
+  for (const [key, priority] of Object.entries(config.priorities)) {
+    const problem = horizonProblem(priority.response, priority.clock, config);
+    if (problem)
+      report(ctx, { path: ["priorities", key, "response"], input: priority.response, message: problem });
+  }
+}
+
 function checkDefaultPriority(config: Sections, ctx: Ctx): void {
   const key = config.default_priority;
   const keys = Object.keys(config.priorities);
@@ -173,6 +188,7 @@ function checkPostMortem(config: Sections, ctx: Ctx): void {
 export const configSchema = sectionsSchema
   .superRefine(checkPriorityTypes, whenValid("priorities", "types"))
   .superRefine(checkBusinessClock, whenValid("priorities", "business_hours"))
+  .superRefine(checkHorizon, whenValid("priorities", "business_hours", "holidays", "holiday_calendar"))
   .superRefine(checkDefaultPriority, whenValid("priorities", "default_priority"))
   .superRefine(checkDefaultType, whenValid("types", "default_type"))
   .superRefine(checkUniqueLabels, whenValid("priorities", "types", "labels", "post_mortem"))

@@ -21,20 +21,34 @@ export function editDistance(a: string, b: string): number {
   return rows[a.length]?.[b.length] ?? 0;
 }
 
+/**
+ * Inputs longer than this get no suggestion: a typo hint is for a key or a name someone typed
+ * (the longest IANA time zone name has 30 characters), and the edit distance costs
+ * input length × candidate length per candidate, so a long value (a config may hold 256 KB)
+ * would otherwise keep the shared event loop busy for a minute.
+ */
+export const MAX_SUGGEST_CHARS = 64;
+
 /** Case, `_`, `-`, spaces and `/` are the usual ways one key gets written several ways. */
 const loose = (text: string): string => text.toLowerCase().replace(/[\s_\-/]/g, "");
 
 /**
  * The candidate the user most likely meant, or undefined when none is close: same letters
  * ignoring case and separators, or at most a couple of edits away (fewer for short words).
+ * Inputs over {@link MAX_SUGGEST_CHARS} characters get undefined at once, and candidates whose
+ * length alone puts them out of reach are skipped, so a call costs at most
+ * 64 × (longest candidate) steps per candidate.
  */
 export function closest(input: string, candidates: readonly string[]): string | undefined {
+  if (input.length > MAX_SUGGEST_CHARS) return undefined;
   const exactish = candidates.find((c) => loose(c) === loose(input));
   if (exactish !== undefined) return exactish;
   const budget = Math.min(3, Math.max(1, Math.floor(input.length / 3)));
   let best: string | undefined;
   let bestDistance = budget + 1;
   for (const candidate of candidates) {
+    // The edit distance is at least the difference in length.
+    if (Math.abs(candidate.length - input.length) >= bestDistance) continue;
     const distance = editDistance(input.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

@@ -20,8 +20,37 @@ import { type PublicHolidayDates, publicHolidayDates, resolveHolidayCalendar } f
  * filling a block.
  */
 
+/** A calendar that cannot be built or cannot answer: a config problem, never a bug of the caller. */
 export class CalendarError extends Error {
   override name = "CalendarError";
+}
+
+/**
+ * How far ahead the engine plans: a business-clock deadline must fall within 366 days (a year,
+ * leap day included) of the instant it is counted from. Planning further would walk the calendar
+ * for as long as the config asks (one minute of business time a week and an 8760 h target is
+ * 10,000 years), on every issue, on the event loop all repos share. Configs are held to it by
+ * the `priorities.<key>.response` check (src/config/horizon.ts), so a valid config never meets it.
+ */
+export const HORIZON_DAYS = 366;
+/** {@link HORIZON_DAYS} in epoch ms. */
+export const HORIZON_MS = HORIZON_DAYS * 86_400_000;
+
+/**
+ * `addBusinessTime` would end more than {@link HORIZON_DAYS} days after its start. Thrown after
+ * at most seven 64-day blocks of calendar have been filled, whatever the duration.
+ */
+export class BeyondHorizonError extends CalendarError {
+  override name = "BeyondHorizonError";
+  constructor(
+    readonly startMs: number,
+    readonly durationMs: number,
+    readonly timezone: string,
+  ) {
+    super(
+      `${Math.round(durationMs / 60_000)} min of business time from ${new Date(startMs).toISOString()} ends more than ${HORIZON_DAYS} days later in ${timezone}: give the business clock a shorter target or more business hours`,
+    );
+  }
 }
 
 export interface BusinessInterval {
@@ -162,11 +191,23 @@ export class BusinessCalendar {
   }
 
   /**
-   * The instant at which `durationMs` of business time has been consumed from `startMs`: a start
-   * outside business hours waits for the next opening, and a target that runs out exactly at a
-   * closing time ends at that closing time. A duration of 0 returns the start.
+   * The instant (epoch ms) at which `durationMs` of business time has been consumed from
+   * `startMs` (epoch ms): a start outside business hours waits for the next opening, and a target
+   * that runs out exactly at a closing time ends at that closing time. A duration of 0 returns
+   * the start.
+   *
+   * @throws RangeError for a start or duration that is not a finite number (duration ≥ 0)
+   * @throws CalendarError when the week has no business hours
+   * @throws BeyondHorizonError when the result would lie more than {@link HORIZON_DAYS} days
+   *   after the start; the walk stops there, so no duration costs more than that.
    */
   addBusinessTime(startMs: number, durationMs: number): number {
+    const result = this.walkBusinessTime(startMs, durationMs);
+    if (result - startMs > HORIZON_MS) throw new BeyondHorizonError(startMs, durationMs, this.timezone);
+    return result;
+  }
+
+  private walkBusinessTime(startMs: number, durationMs: number): number {
     assertInstant(startMs, "start");
     if (!(durationMs >= 0) || !Number.isFinite(durationMs)) {
       throw new RangeError("duration must be a finite, non-negative number of milliseconds");
@@ -174,6 +215,7 @@ export class BusinessCalendar {
     this.assertHasHours();
     let remaining = Math.round(durationMs);
     if (remaining === 0) return startMs;
+    const horizon = startMs + HORIZON_MS;
 
     let block = this.locate(startMs);
     let i = this.located;
@@ -192,6 +234,7 @@ export class BusinessCalendar {
         block = this.block(block.index + 1);
         i = 0;
       }
+      if (block.dayStart(i) > horizon) throw new BeyondHorizonError(startMs, durationMs, this.timezone);
       const available = block.total(BLOCK_DAYS) - block.total(i);
       if (remaining > available) {
         remaining -= available;
@@ -406,10 +449,15 @@ export class BusinessCalendar {
         continue;
       }
       let close = Number.NaN;
+      // A date of exactly 24 h has one UTC offset throughout: its wall times are plain arithmetic
+      // from its midnight, without Temporal (which costs ~10 µs a call; 12 ranges a day made
+      // planning a year ahead take ~100 ms). Other dates (DST changes) convert each wall time.
+      const midnight = i >= 0 ? (dayStarts[i] as number) : Number.NaN;
+      const plain = i >= 0 && (dayStarts[i + 1] as number) - midnight === DAY_MS;
+      const wall = (minutes: number) => (plain ? midnight + minutes * 60_000 : this.toInstant(day, minutes));
       for (const range of this.week[weekdayIndex(day)] ?? []) {
-        const s = range.start === 0 && i >= 0 ? (dayStarts[i] as number) : this.toInstant(day, range.start);
-        const e =
-          range.end === 1440 && i >= -1 ? (dayStarts[i + 1] as number) : this.toInstant(day, range.end);
+        const s = range.start === 0 && i >= 0 ? midnight : wall(range.start);
+        const e = range.end === 1440 && i >= -1 ? (dayStarts[i + 1] as number) : wall(range.end);
         if (e > s) {
           raw.push(s, e);
           if (Number.isNaN(close) || e > close) close = e;

@@ -1,5 +1,11 @@
 import { crossCheck } from "../config/cross-check.js";
-import { defaultPolicy, formatProblem, parseConfig, parseConfigObject } from "../config/load.js";
+import {
+  defaultPolicy,
+  formatProblem,
+  parseConfigObject,
+  readConfigText,
+  validateConfigText,
+} from "../config/load.js";
 import type { Policy } from "../config/policy.js";
 import { type FormDefinition, parseIssueForm } from "../domain/forms/form.js";
 import type { GitHub } from "./octokit.js";
@@ -51,12 +57,21 @@ export function mergeConfigs(base: unknown, over: unknown): unknown {
     !Array.isArray(over)
   ) {
     const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-    for (const [k, v] of Object.entries(over as Record<string, unknown>)) out[k] = mergeConfigs(out[k], v);
+    for (const [k, v] of Object.entries(over as Record<string, unknown>)) {
+      // A key named __proto__ in a repo's YAML is data: define it, never reach the prototype.
+      Object.defineProperty(out, k, {
+        value: mergeConfigs(Object.hasOwn(out, k) ? out[k] : undefined, v),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
     return out;
   }
   return over === undefined ? base : over;
 }
 
+/** A file's text at `ref` (default branch when omitted), or null when it does not exist. */
 async function readRaw(gh: GitHub, r: Repo, path: string, ref?: string): Promise<string | null> {
   try {
     const res = await gh.request("GET /repos/{owner}/{repo}/contents/{path}", {
@@ -72,48 +87,101 @@ async function readRaw(gh: GitHub, r: Repo, path: string, ref?: string): Promise
   }
 }
 
-/** Reads `.github/support-sla.yml` the way Probot's context.config does (repo, org `.github`, `_extends`). */
-async function readConfig(
-  gh: GitHub,
-  r: Repo,
-  ref?: string,
-): Promise<{ found: boolean; problems: string[]; policy: Policy | null }> {
-  let merged: unknown;
-  let files: Array<{ config: unknown; url: string }>;
-  try {
-    const result = await gh.config.get({
-      ...r,
-      path: CONFIG_PATH,
-      ...(ref ? { branch: ref } : {}),
-      defaults: (configs: Record<string, unknown>[]) =>
-        configs.reduce<Record<string, unknown>>(
-          (acc, c) => mergeConfigs(acc, c) as Record<string, unknown>,
-          {},
-        ),
-    });
-    merged = result.config;
-    files = result.files;
-  } catch (error) {
-    // The plugin reports YAML errors without a line: read the repo's own file for the precise problems.
-    const text = await readRaw(gh, r, CONFIG_PATH, ref);
-    if (text !== null) {
-      const parsed = parseConfig(text, { source: CONFIG_PATH });
-      if (!parsed.ok) return { found: true, problems: parsed.problems.map(formatProblem), policy: null };
-    }
-    const message =
-      error instanceof Error
-        ? error.message.replace(/^\[@probot\/octokit-plugin-config\] /, "")
-        : String(error);
-    return { found: true, problems: [`${CONFIG_PATH}: ${message}`], policy: null };
+/** `_extends` values Probot's config plugin accepts: `repo`, `owner/repo`, `owner/repo:path.yml`. */
+const EXTENDS_PATTERN =
+  /^(?:([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38})\/)?([-_.\w\d]+)(?::([-_./\w\d]+\.ya?ml))?$/i;
+
+/** Files an `_extends` chain may bring in after the first: each one is a GitHub read. */
+export const MAX_EXTENDS_FILES = 5;
+
+interface ConfigFile {
+  owner: string;
+  repo: string;
+  path: string;
+  /** Omitted: the repository's default branch (files brought in by `_extends` are read there). */
+  ref?: string;
+}
+
+const fileName = (f: ConfigFile): string => `${f.owner}/${f.repo}:${f.path}`;
+
+type ConfigRead = { found: boolean; problems: string[]; policy: Policy | null };
+
+const broken = (...problems: string[]): ConfigRead => ({ found: true, problems, policy: null });
+
+/**
+ * Reads `.github/support-sla.yml` the way Probot's `context.config` does (the repo's file at
+ * `ref`, else the org's `.github` repository's; then the `_extends` chain, later files as the
+ * base, objects merged key by key), with limits the plugin does not have: each fetched file is
+ * refused over MAX_CONFIG_CHARS before it is parsed, the merge is refused over the same size, and
+ * the chain holds at most {@link MAX_EXTENDS_FILES} more files. A lone repo file is validated from
+ * its text, so problems carry their YAML line. Rules: https://github.com/probot/octokit-plugin-config
+ */
+async function readConfig(gh: GitHub, r: Repo, ref?: string): Promise<ConfigRead> {
+  let file: ConfigFile = { ...r, path: CONFIG_PATH, ...(ref ? { ref } : {}) };
+  let text = await readRaw(gh, r, file.path, file.ref);
+  if (text === null && r.repo !== ".github") {
+    file = { owner: r.owner, repo: ".github", path: CONFIG_PATH };
+    text = await readRaw(gh, { owner: file.owner, repo: file.repo }, file.path);
   }
-  const found = files.some((f) => f.config !== null);
-  if (!found) return { found: false, problems: [], policy: defaultPolicy() };
-  // A lone repo file is parsed from its text so that problems carry their YAML line.
-  const own = files.length === 1 ? await readRaw(gh, r, CONFIG_PATH, ref) : null;
-  const parsed = own !== null ? parseConfig(own, { source: CONFIG_PATH }) : parseConfigObject(merged);
+  if (text === null) return { found: false, problems: [], policy: defaultPolicy() };
+  const ownFile = file.repo === r.repo && file.owner === r.owner;
+  const values: unknown[] = [];
+  const seen = new Set<string>();
+  for (;;) {
+    const name = ownFile && values.length === 0 ? CONFIG_PATH : fileName(file);
+    seen.add(fileName(file).toLowerCase());
+    const read = readConfigText(text, { source: name });
+    if (!read.ok) return broken(...read.problems.map(formatProblem));
+    const value = read.value;
+    const extendsValue =
+      typeof value === "object" && value !== null && !Array.isArray(value)
+        ? (value as Record<string, unknown>)._extends
+        : undefined;
+    if (extendsValue === undefined) {
+      if (ownFile && values.length === 0) {
+        const parsed = validateConfigText(read, { source: CONFIG_PATH });
+        return parsed.ok
+          ? { found: true, problems: [], policy: parsed.policy }
+          : broken(...parsed.problems.map(formatProblem));
+      }
+      values.push(value);
+      break;
+    }
+    const { _extends: _next, ...rest } = value as Record<string, unknown>;
+    values.push(rest);
+    const match = typeof extendsValue === "string" ? EXTENDS_PATTERN.exec(extendsValue) : null;
+    if (!match) {
+      return broken(
+        `${name}: _extends: ${JSON.stringify(String(extendsValue).slice(0, 80))} is not a repository; write ".github", "owner/repo" or "owner/repo:path/to/file.yml"`,
+      );
+    }
+    const next: ConfigFile = {
+      owner: match[1] || r.owner,
+      repo: match[2] ?? "",
+      path: match[3] || CONFIG_PATH,
+    };
+    if (seen.has(fileName(next).toLowerCase())) {
+      return broken(`${name}: _extends: ${fileName(next)} is already part of this config; remove the loop`);
+    }
+    if (values.length > MAX_EXTENDS_FILES) {
+      return broken(
+        `${name}: _extends: the chain brings in more than ${MAX_EXTENDS_FILES} files; extend a file that extends nothing`,
+      );
+    }
+    const nextText = await readRaw(gh, { owner: next.owner, repo: next.repo }, next.path);
+    if (nextText === null) {
+      // As Probot's plugin does: a missing base contributes nothing.
+      break;
+    }
+    file = next;
+    text = nextText;
+  }
+  // Later files are the base; the repo's (or org's) own file has the last word.
+  const merged = values.reduceRight<unknown>((acc, value) => mergeConfigs(acc, value), {});
+  const parsed = parseConfigObject(merged, { source: `${CONFIG_PATH} with its _extends` });
   return parsed.ok
     ? { found: true, problems: [], policy: parsed.policy }
-    : { found: true, problems: parsed.problems.map(formatProblem), policy: null };
+    : broken(...parsed.problems.map(formatProblem));
 }
 
 async function readForms(

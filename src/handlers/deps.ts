@@ -1,6 +1,7 @@
 import type { Logger } from "probot";
 import type { Policy } from "../config/policy.js";
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
+import type { AppIdentity } from "../github/app-identity.js";
 import type { GitHub } from "../github/octokit.js";
 import type { RepoSetupCache } from "../github/repo-setup.js";
 import type { TeamMembership } from "../github/team-members.js";
@@ -8,6 +9,7 @@ import type { DueLoop } from "../helpers/due-loop.js";
 import type { KeyedMutex } from "../helpers/keyed-mutex.js";
 import type { Notifiers } from "../notify/index.js";
 import type { Metrics } from "../runtime/metrics.js";
+import type { StoreHealth } from "../runtime/store-health.js";
 import type { Store } from "../store/db.js";
 import type { TrackedRow } from "../store/intake-store.js";
 import type { InboxRow } from "../store/tracking-store.js";
@@ -52,6 +54,8 @@ export interface AppDeps {
 /** What a handler gets besides AppDeps: an authenticated client per installation and the app's log. */
 export interface HandlerDeps extends AppDeps {
   auth: (installationId: number) => Promise<GitHub>;
+  /** The app's own bot account (from `GET /app`): only its comments carry markers the app trusts. */
+  self: AppIdentity;
   log: Logger;
   /** Tells the scheduler a deadline was stored or moved, so it need not wait for its next wake-up. */
   kickScheduler?: () => void;
@@ -70,5 +74,7 @@ export interface Runtime {
    * else is ignored. Throws when the store refuses the write (the caller answers 500).
    */
   accept(delivery: { id: string; name: string; payload: Record<string, unknown> }): Promise<void>;
+  /** Whether the store takes writes (reported by /healthz). */
+  storeHealth: StoreHealth;
   stop(): Promise<void>;
 }

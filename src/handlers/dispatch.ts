@@ -2,7 +2,9 @@ import { Context } from "probot";
 import { failFast, logTo } from "../github/octokit.js";
 import { describeError, errorSummary } from "../helpers/describe-error.js";
 import { payloadSubject } from "../helpers/issue-log.js";
+import { retryAfterOf } from "../notify/outbox.js";
 import { repoKey } from "../store/intake-store.js";
+import { appliedIssueVersion, recordIssueVersion } from "../store/issue-version.js";
 import type { InboxRow } from "../store/tracking-store.js";
 import { failInbox, finishInbox } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
@@ -40,37 +42,117 @@ async function intakeTrigger(context: AnyContext, deps: HandlerDeps): Promise<In
   }
 }
 
-/** Applies one stored delivery. */
-async function apply(context: AnyContext, deps: HandlerDeps): Promise<void> {
+/** What applying a delivery did: `stale` when a newer state of its issue was already applied. */
+type Outcome = "handled" | "stale";
+
+/** GitHub's `updated_at` of the payload's issue, epoch ms; null when absent or unreadable. */
+function issueVersion(issue: { updated_at?: unknown } | undefined): number | null {
+  const ms = typeof issue?.updated_at === "string" ? Date.parse(issue.updated_at) : Number.NaN;
+  return Number.isFinite(ms) ? ms : null;
+}
+
+/**
+ * Replaces the payload's issue by the issue as GitHub has it now (`GET /repos/{owner}/{repo}/issues/{n}`,
+ * https://docs.github.com/en/rest/issues/issues#get-an-issue): used when the payload cannot be
+ * trusted to be the newest state. Returns the fresh `updated_at` (epoch ms), or null. Throws what
+ * the call throws (the delivery is retried).
+ */
+async function refreshIssue(context: AnyContext, number: number): Promise<number | null> {
+  const { owner, repo } = context.repo();
+  const { data } = await context.octokit.rest.issues.get({ owner, repo, issue_number: number });
+  const payload = context.payload as { issue: Record<string, unknown> };
+  payload.issue = { ...payload.issue, ...(data as unknown as Record<string, unknown>) };
+  return issueVersion(data as { updated_at?: unknown });
+}
+
+/**
+ * Applies one stored delivery. An `issues` event never overwrites a newer state of its issue
+ * (issue 10, kind 4): the payload's `issue.updated_at` is compared, under the issue's lock, with
+ * the newest one applied (`tracked_issues.issue_updated_at`).
+ * - Older (a failed delivery retried after a newer one, deliveries out of order): not applied.
+ *   A team member's priority label is the exception: it is a decision, not a snapshot, so it is
+ *   applied to the issue as GitHub has it now, if that label is still on the issue.
+ * - Equal, on a retry (GitHub's `updated_at` counts whole seconds, so the retried change and the
+ *   one applied meanwhile can share one): the issue is read again from GitHub and that state is
+ *   applied. A first attempt with an equal time is applied as it comes (GitHub sends in order).
+ * - Newer: applied, and recorded once intake (or the close) is done.
+ * Post-mortem labels and comments are facts with their own guards, not snapshots: never stale.
+ */
+async function apply(context: AnyContext, deps: HandlerDeps, attempt: number): Promise<Outcome> {
   const payload = context.payload as {
     action?: string;
-    issue?: { number: number; pull_request?: unknown };
+    issue?: { number: number; pull_request?: unknown; updated_at?: unknown };
     repository?: { name: string; owner: { login: string } };
   };
-  if (context.name === "push") return handlePush(context as Context<"push">, deps);
-  if (!payload.issue || !payload.repository || payload.issue.pull_request) return;
+  if (context.name === "push") {
+    await handlePush(context as Context<"push">, deps);
+    return "handled";
+  }
+  if (!payload.issue || !payload.repository || payload.issue.pull_request) return "handled";
+  const issueNumber = payload.issue.number;
   const key = {
     repo: repoKey(payload.repository.owner.login, payload.repository.name),
-    number: payload.issue.number,
+    number: issueNumber,
   };
-  await withIssueLock(deps, key, async () => {
+  return await withIssueLock(deps, key, async (): Promise<Outcome> => {
     if (context.name === "issue_comment") {
       if (payload.action === "created")
         await handleComment(context as Context<"issue_comment.created">, deps);
-      return;
+      return "handled";
     }
-    if (payload.action === "closed") return handleClosed(context as Context<"issues.closed">, deps);
     const label = (payload as { label?: { name: string } }).label;
     if (payload.action === "labeled" && label) {
       const { policy } = await deps.setups.get(context.octokit, context.repo());
       if (isPostMortemLabel(label.name, policy)) {
-        return handlePostMortemLabel(context as Context<"issues.labeled">, deps, policy);
+        await handlePostMortemLabel(context as Context<"issues.labeled">, deps, policy);
+        return "handled";
       }
     }
+    let version = issueVersion(payload.issue);
+    const applied = version === null ? null : await appliedIssueVersion(deps.store, key);
+    const stale = version !== null && applied !== null && version < applied;
+    const delivered = version;
+    const staleLog = (): Outcome => {
+      context.log.info(
+        {
+          issueUpdatedAt: new Date(delivered ?? 0).toISOString(),
+          appliedUpdatedAt: new Date(applied ?? 0).toISOString(),
+        },
+        "stale delivery: a newer state of the issue is already applied; not applied",
+      );
+      return "stale";
+    };
+    if (payload.action === "closed") {
+      if (stale) return staleLog();
+      await handleClosed(context as Context<"issues.closed">, deps);
+      if (version !== null) await recordIssueVersion(deps.store, key, version);
+      return "handled";
+    }
     const trigger = await intakeTrigger(context, deps);
-    if (trigger) await runIntake(context as Parameters<typeof runIntake>[0], deps, trigger);
-    else context.log.debug("nothing for intake to do");
+    if (!trigger) {
+      context.log.debug("nothing for intake to do");
+      return "handled";
+    }
+    if (stale && trigger.kind !== "relabelled") return staleLog();
+    if (stale || (attempt > 1 && version !== null && version === applied)) {
+      version = await refreshIssue(context, issueNumber);
+      if (trigger.kind === "relabelled" && label && !hasLabel(context, label.name)) {
+        return staleLog(); // the label was taken off since: that decision is over
+      }
+    }
+    await runIntake(context as Parameters<typeof runIntake>[0], deps, trigger);
+    if (version !== null) await recordIssueVersion(deps.store, key, version);
+    return "handled";
   });
+}
+
+/** Whether the payload's issue carries the label (case-insensitive, as GitHub compares them). */
+function hasLabel(context: AnyContext, name: string): boolean {
+  const labels = (context.payload as { issue?: { labels?: Array<string | { name?: string }> } }).issue
+    ?.labels;
+  return (labels ?? []).some(
+    (l) => (typeof l === "string" ? l : l.name)?.toLowerCase() === name.toLowerCase(),
+  );
 }
 
 /**
@@ -96,9 +178,9 @@ export async function dispatchDelivery(row: InboxRow, deps: HandlerDeps): Promis
       octokit,
       log,
     );
-    await apply(context, { ...deps, log });
+    const outcome = await apply(context, { ...deps, log }, row.attempts);
     await finishInbox(deps.store, row.delivery_id, deps.owner, deps.clock.now());
-    deps.metrics.webhooks.inc({ event: row.event, outcome: "handled" });
+    deps.metrics.webhooks.inc({ event: row.event, outcome });
     log.debug({ ms: deps.clock.now() - started, attempt: row.attempts }, "delivery handled");
   } catch (error) {
     const busy = error instanceof IssueBusyError;
@@ -112,7 +194,9 @@ export async function dispatchDelivery(row: InboxRow, deps: HandlerDeps): Promis
       );
       await failInbox(deps.store, row.delivery_id, deps.owner, summary, Number.MAX_SAFE_INTEGER);
     } else {
-      const retryAt = deps.clock.now() + (busy ? 500 : retryDelayMs(row.attempts));
+      // Never sooner than a receiver's Retry-After (PagerDuty, Slack answering 429).
+      const retryAt =
+        deps.clock.now() + (busy ? 500 : Math.max(retryDelayMs(row.attempts), retryAfterOf(error) ?? 0));
       const nextAttemptAt = new Date(retryAt).toISOString();
       if (busy) log.debug({ nextAttemptAt }, "issue busy in another process: delivery waits");
       else

@@ -6,12 +6,14 @@ import {
   breachSlackText,
   renderBreachComment,
 } from "../domain/sla/messages.js";
+import type { CommentAuthorship } from "../github/app-identity.js";
 import { addLabel, removeLabel } from "../github/labels.js";
 import { failFast, logTo } from "../github/octokit.js";
 import { describeError } from "../helpers/describe-error.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
+import { deliver, retryAfterOf } from "../notify/outbox.js";
 import { getTrackedIssue, type TrackedRow } from "../store/intake-store.js";
-import { releaseLease, renewLease, updateTracked } from "../store/tracking-store.js";
+import { getEffect, releaseLease, renewLease, updateTracked } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import { remindPostMortem } from "./post-mortem.js";
 import {
@@ -98,7 +100,8 @@ async function retryLater(
   const previous = counts.get(issue);
   const attempt = previous && previous.dueAt === claimed.next_due_at ? previous.attempts + 1 : 1;
   counts.set(issue, { dueAt: claimed.next_due_at, attempts: attempt });
-  const retryAt = deps.clock.now() + escalationRetryDelayMs(attempt);
+  // Never sooner than a receiver's Retry-After (PagerDuty, Slack answering 429).
+  const retryAt = deps.clock.now() + Math.max(escalationRetryDelayMs(attempt), retryAfterOf(error) ?? 0);
   // Keep the lease until then: no other pass (here or on a replica) retries sooner.
   const kept = await renewLease(deps.store, claimed, deps.owner, retryAt);
   const fields = {
@@ -154,6 +157,30 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
   }
 
   const { slack, pagerduty } = deps.notifiers;
+  // The page goes first, so what the breach comment and the Slack message say about it is what the
+  // outbox confirmed. A notification that failed does not hold up the GitHub effects: its error
+  // is thrown after them (before the commit), and the retried escalation completes what is pending.
+  const deferred: unknown[] = [];
+  if (decision.triggerPage && pagerduty) {
+    await once(
+      deps,
+      effectKey(row, "page"),
+      "rerun",
+      () =>
+        deliver("pagerduty", () =>
+          pagerduty.trigger(
+            pagerIssue(row),
+            `First response overdue: ${row.repo}#${row.number} ${row.title}`.slice(0, 1024),
+            "critical",
+            { priority: priority.key, type: row.type, deadline: new Date(row.deadline_at).toISOString() },
+            log,
+          ),
+        ),
+      { channel: "pagerduty", log },
+    ).catch((error: unknown) => void deferred.push(error));
+  }
+  const pageConfirmed =
+    row.paged_cycle === row.cycle || (await getEffect(deps.store, effectKey(row, "page")))?.status === "done";
   if (decision.addAtRiskLabel) {
     await once(deps, effectKey(row, "at-risk-label"), "rerun", () => addLabel(gh, ref, policy.labels.atRisk));
   }
@@ -165,8 +192,9 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
   if (decision.postBreachComment) {
     const marker = breachMarker(row.cycle);
     await once(deps, effectKey(row, "breach-comment"), "rerun", async () => {
-      // Already posted by an attempt that died before recording it: the comments say so.
-      if (comments.some((c) => (c as { body?: string }).body?.includes(marker))) return;
+      // Already posted by an attempt that died before recording it: the app's own comments say so.
+      // A customer's comment quoting the marker is not ours and never suppresses the breach.
+      for (const c of comments) if (await deps.self.marked(c as CommentAuthorship, marker)) return;
       const body = renderBreachComment({
         cycle: row.cycle,
         mention: policy.escalation.mention,
@@ -176,7 +204,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
         deadlineAt: row.deadline_at,
         now,
         timezone: policy.calendar.timezone,
-        paged: decision.patch.paged && pagerduty !== null,
+        paged: pageConfirmed,
       });
       await gh.rest.issues.createComment({ ...ref, body });
     });
@@ -186,17 +214,6 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
       removeLabel(gh, ref, policy.labels.atRisk),
     );
   }
-  if (decision.triggerPage && pagerduty) {
-    await once(deps, effectKey(row, "page"), "rerun", async () => {
-      await pagerduty.trigger(
-        pagerIssue(row),
-        `First response overdue: ${row.repo}#${row.number} ${row.title}`.slice(0, 1024),
-        "critical",
-        { priority: priority.key, type: row.type, deadline: new Date(row.deadline_at).toISOString() },
-        log,
-      );
-    });
-  }
   if (decision.notifySlack && slack) {
     const text =
       decision.transition === "breach"
@@ -204,7 +221,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
             mention: policy.escalation.mention,
             deadlineAt: row.deadline_at,
             now,
-            paged: decision.patch.paged,
+            paged: pageConfirmed,
           })
         : atRiskSlackText({
             targetMs:
@@ -215,13 +232,18 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
             remainingMs: Math.max(0, row.deadline_at - now),
             businessClock: priority.clock === "business",
           });
-    await once(deps, effectKey(row, `${decision.transition}-slack`), "skip", async () => {
-      await slack.notify(
-        notice(row, policy, decision.transition === "breach" ? "breached" : "at-risk", text),
-        log,
-      );
-    });
+    const kind = decision.transition === "breach" ? "breached" : "at-risk";
+    await once(
+      deps,
+      effectKey(row, `${decision.transition}-slack`),
+      "skip",
+      () => deliver("slack", () => slack.notify(notice(row, policy, kind, text), log)),
+      { channel: "slack", log },
+    ).catch((error: unknown) => void deferred.push(error));
   }
+  // A notification still pending: retry the escalation (no sooner than its Retry-After) rather
+  // than commit a transition whose effects are not all confirmed.
+  if (deferred.length > 0) throw deferred[0];
 
   const breach = decision.transition === "breach";
   await updateTracked(
@@ -231,7 +253,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
     {
       state: decision.patch.state,
       next_due_at: decision.patch.nextDueAt,
-      paged_cycle: decision.patch.paged ? row.cycle : null,
+      paged_cycle: pageConfirmed ? row.cycle : null,
       ...(breach ? { breached_at: now } : {}),
       updated_at: now,
     },

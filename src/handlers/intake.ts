@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Context } from "probot";
+import { planWithFallback } from "../config/fallback.js";
 import type { Policy, PriorityPolicy } from "../config/policy.js";
 import type { BusinessCalendar } from "../domain/business-hours.js";
 import { classifyIssue, type IntakeVerdict } from "../domain/forms/classify.js";
 import {
+  isRunning,
   onReopen,
   onReplan,
   pagesAtStart as pagesAtIntake,
@@ -17,6 +19,7 @@ import type { RepoSetup } from "../github/repo-setup.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { isBot } from "../helpers/is-bot.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
+import { deliver } from "../notify/outbox.js";
 import {
   getTrackedIssue,
   repoKey,
@@ -24,6 +27,7 @@ import {
   type TrackedIssue,
   type TrackedRow,
 } from "../store/intake-store.js";
+import { getEffect } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import { effectKey, findPriority, notice, once, pagerIssue } from "./sla.js";
 import { toColumns, toSlaRecord } from "./sla-record.js";
@@ -95,8 +99,9 @@ function planClock(
   if (!previous) {
     const start = startTracking(calendar, priority, createdAt, warnAt);
     // A page at intake opens this cycle's incident: the first team reply acknowledges it.
+    // `paged` stays false until the outbox confirms the page (issue 10, kind 1).
     return {
-      record: { ...start.record, paged: start.triggerPage },
+      record: { ...start.record, paged: false },
       triggerPage: start.triggerPage,
       removeLabels: [],
     };
@@ -107,7 +112,7 @@ function planClock(
   if (trigger.kind === "reopened") {
     const reopen = onReopen(record, reopenedAt, calendar, priority, warnAt);
     if (reopen.newCycle) {
-      record = { ...record, ...reopen.patch };
+      record = { ...record, ...reopen.patch, paged: reopen.triggerPage ? false : reopen.patch.paged };
       if (reopen.removeAtRiskLabel) removeLabels.push(policy.labels.atRisk);
       if (reopen.removeBreachedLabel) removeLabels.push(policy.labels.breached);
       triggerPage = reopen.triggerPage;
@@ -115,13 +120,15 @@ function planClock(
   }
   const replan = onReplan(record, priority, calendar, warnAt, now);
   if (replan.replanned && replan.changed) {
-    record = { ...record, ...replan.patch, paged: record.paged || replan.triggerPage };
+    record = { ...record, ...replan.patch, paged: record.paged };
     if (replan.removeAtRiskLabel) removeLabels.push(policy.labels.atRisk);
     triggerPage ||= replan.triggerPage;
   } else if (record.priority !== priority.key) {
     record = { ...record, priority: priority.key }; // the clock is over: only the label changes
   }
-  if (triggerPage) record = { ...record, paged: true };
+  // A page this cycle owes and the outbox has not confirmed (an earlier attempt failed, or its row
+  // was saved before the page went out): this attempt sends it.
+  triggerPage ||= pagesAtIntake(priority) && isRunning(record.state) && !record.paged;
   return { record, triggerPage, removeLabels };
 }
 
@@ -150,18 +157,20 @@ export async function runIntake(
   const priority = findPriority(policy, priorityKey);
   const now = deps.clock.now();
   const createdAt = Date.parse(issue.created_at);
-  const clock = planClock(
-    previous,
-    trigger,
-    policy,
-    priority,
-    deps.calendars.for(policy),
-    createdAt,
-    Date.parse(issue.updated_at),
-    now,
+  // A deadline the engine refuses (beyond its horizon) is a config problem: plan with the default policy.
+  const clock = planWithFallback(policy, log, (planning) =>
+    planClock(
+      previous,
+      trigger,
+      planning,
+      planning === policy ? priority : findPriority(planning, priority.key),
+      deps.calendars.for(planning),
+      createdAt,
+      Date.parse(issue.updated_at),
+      now,
+    ),
   );
   const { record: sla } = clock;
-  const pagesNow = pagesAtIntake(priority) && deps.notifiers.pagerduty !== null;
 
   const typeLabel = policy.types.find((t) => t.key === verdict.type)?.label;
   const desired = [
@@ -198,38 +207,71 @@ export async function runIntake(
   );
   await applyLabelPlan(context.octokit, ref, plan, setup.labels);
 
+  // The page first: the comment and the Slack notice say "paged" only once the outbox confirmed it.
+  // A failed page does not hold up the comment; its error is thrown at the end (the delivery is
+  // retried, no sooner than Retry-After) and the retry, seeing the page still owed, sends it.
+  const { pagerduty } = deps.notifiers;
+  const saved = { ...row, cycle: sla.cycle } as TrackedRow;
+  let pageError: unknown;
+  if (clock.triggerPage && pagerduty) {
+    await once(
+      deps,
+      effectKey(saved, "page"),
+      "rerun",
+      () =>
+        deliver("pagerduty", () =>
+          pagerduty.trigger(
+            pagerIssue(saved),
+            `${priority.label}: ${key.repo}#${key.number} ${issue.title}`.slice(0, 1024),
+            "critical",
+            { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
+            log,
+          ),
+        ),
+      { channel: "pagerduty", log },
+    ).catch((error: unknown) => {
+      pageError = error;
+    });
+    if ((await getEffect(deps.store, effectKey(saved, "page")))?.status === "done") {
+      sla.paged = true;
+      row.paged_cycle = sla.cycle;
+    }
+  }
+  const pagesNow = pagesAtIntake(priority) && pagerduty !== null && sla.paged && isRunning(sla.state);
   const body = renderIntakeComment(
     buildView(policy, verdict, priority, sla.deadlineAt, pagesNow, formLinks(setup, repository.html_url)),
   );
   const digest = createHash("sha256").update(body).digest("hex");
   if (row.intake_comment_id === null || row.intake_comment_digest !== digest) {
-    row.intake_comment_id = await upsertStickyComment(context.octokit, ref, INTAKE_MARKER, body, {
-      id: row.intake_comment_id,
-      mayExist: previous !== undefined,
-    });
+    row.intake_comment_id = await upsertStickyComment(
+      context.octokit,
+      ref,
+      INTAKE_MARKER,
+      body,
+      {
+        id: row.intake_comment_id,
+        mayExist: previous !== undefined,
+      },
+      deps.self,
+    );
     row.intake_comment_digest = digest;
   }
-  const { pagerduty } = deps.notifiers;
-  if (clock.triggerPage && pagerduty) {
-    const saved = { ...row, cycle: sla.cycle } as TrackedRow;
-    await once(deps, effectKey(saved, "page"), "rerun", async () => {
-      await pagerduty.trigger(
-        pagerIssue(saved),
-        `${priority.label}: ${key.repo}#${key.number} ${issue.title}`.slice(0, 1024),
-        "critical",
-        { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
-        log,
-      );
-    });
-  }
   const { slack } = deps.notifiers;
-  if (clock.triggerPage && slack) {
-    const saved = { ...row, cycle: sla.cycle } as TrackedRow;
-    await once(deps, effectKey(saved, "production-down-slack"), "skip", async () => {
-      await slack.notify(notice(saved, policy, "production-down"), log);
+  let slackError: unknown;
+  // "On-call paged" in Slack only once PagerDuty confirmed it.
+  if (clock.triggerPage && slack && sla.paged) {
+    await once(
+      deps,
+      effectKey(saved, "production-down-slack"),
+      "skip",
+      () => deliver("slack", () => slack.notify(notice(saved, policy, "production-down"), log)),
+      { channel: "slack", log },
+    ).catch((error: unknown) => {
+      slackError = error;
     });
   }
   await saveTrackedIssue(deps.store, row);
+  if (pageError !== undefined || slackError !== undefined) throw pageError ?? slackError;
   if (sla.nextDueAt !== null) deps.kickScheduler?.();
   log.info(
     {

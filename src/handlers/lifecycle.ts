@@ -1,10 +1,11 @@
 import type { Context, Logger } from "probot";
 import type { Policy } from "../config/policy.js";
 import { onClose } from "../domain/sla/clock.js";
-import { explainDeadline, renderExplanation } from "../domain/sla/explain.js";
+import { explainDeadline, renderExplainReply } from "../domain/sla/explain.js";
 import { removeLabel } from "../github/labels.js";
 import { inlineText } from "../github/markdown.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
+import { deliver } from "../notify/outbox.js";
 import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
 import { updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
@@ -74,9 +75,14 @@ export async function handleClosed(context: Context<"issues.closed">, deps: Hand
   if (decision.removeAtRiskLabel) await removeLabel(context.octokit, issueRef(row), policy.labels.atRisk);
   const { pagerduty } = deps.notifiers;
   if (decision.resolvePage && pagerduty) {
-    await once(deps, effectKey(row, "page-resolve"), "rerun", async () => {
-      await pagerduty.resolve(pagerIssue(row), log);
-    });
+    // Not confirmed: `once` throws and the delivery is retried; the row keeps its open incident.
+    await once(
+      deps,
+      effectKey(row, "page-resolve"),
+      "rerun",
+      () => deliver("pagerduty", () => pagerduty.resolve(pagerIssue(row), log)),
+      { channel: "pagerduty", log },
+    );
   }
   await updateTrackedUnleased(deps.store, key, {
     closed_at: closedAt,
@@ -119,7 +125,7 @@ async function explain(
   const posted = await once(deps, `${row.repo}#${row.number}:explain:${id}`, "skip", async () => {
     await context.octokit.rest.issues.createComment({
       ...issueRef(row),
-      body: `${renderExplanation(explanation, extra)}\n\n<sub>Asked by a team member with \`/sla explain\`.</sub>`,
+      body: renderExplainReply(explanation, extra),
     });
   });
   if (posted) log.info({ by: comment.user?.login }, "/sla explain answered");

@@ -4,6 +4,14 @@ import { onReplan } from "../domain/sla/clock.js";
 import { removeLabel } from "../github/labels.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
 import { bound, issueKey } from "../helpers/issue-log.js";
+import {
+  CHECK_RUN_OUTPUT_MAX_BYTES,
+  clip,
+  fitLines,
+  formatCount,
+  lazyList,
+  utf8Bytes,
+} from "../helpers/limits.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import { pendingForRepo, updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
@@ -11,7 +19,8 @@ import { findPriority, issueRef, withIssueLock } from "./sla.js";
 import { toColumns, toSlaRecord } from "./sla-record.js";
 
 export const CHECK_NAME = "support-sla config";
-const MAX_OUTPUT = 60_000;
+/** One problem line: messages are short; a longer one quotes some input at length. */
+const MAX_PROBLEM = 1_000;
 
 /** Paths a push touched, over all its commits. */
 function touchedPaths(payload: Context<"push">["payload"]): string[] {
@@ -25,6 +34,12 @@ export function touchesSupportSetup(paths: string[]): boolean {
   return paths.some((p) => p === CONFIG_PATH || p.startsWith(`${FORMS_DIR}/`));
 }
 
+/**
+ * The check run's output for a list of problems (`path: message`). Title and summary are short;
+ * `text` lists the problems one per line, each clipped to 1,000 characters, and ends with
+ * "…and N more problems" when the list would pass GitHub's 65,535-byte limit on `output.text`
+ * (https://docs.github.com/en/rest/checks/runs#create-a-check-run). No annotations are sent.
+ */
 export function checkRunOutput(problems: string[]): { title: string; summary: string; text?: string } {
   if (problems.length === 0) {
     return {
@@ -32,14 +47,24 @@ export function checkRunOutput(problems: string[]): { title: string; summary: st
       summary: "No problems found in `.github/support-sla.yml` and `.github/ISSUE_TEMPLATE/`.",
     };
   }
-  const list = problems.map((p) => `- \`${p.replace(/`/g, "'")}\``).join("\n");
+  const count = formatCount(problems.length);
+  const items = lazyList(problems.length, (i) => {
+    const problem = clip(problems[i] ?? "", MAX_PROBLEM * 2); // before the whitespace pass: bounded work
+    return `- \`${clip(problem.replace(/\s+/g, " ").replace(/`/g, "'"), MAX_PROBLEM)}\``;
+  });
+  const list = fitLines(
+    items,
+    CHECK_RUN_OUTPUT_MAX_BYTES,
+    (n) => `- …and ${formatCount(n)} more problems: run \`support-sla check-config\` to see them all.`,
+    { measure: utf8Bytes },
+  );
   const summary =
-    `${problems.length} problem(s) found. Until they are fixed the app keeps using this repo's last good policy ` +
+    `${count} problem(s) found. Until they are fixed the app keeps using this repo's last good policy ` +
     "(or the default one). Check locally with `support-sla check-config .github/support-sla.yml --forms .github/ISSUE_TEMPLATE`.";
   return {
-    title: `${problems.length} problem(s) in the support-sla setup`,
+    title: `${count} problem(s) in the support-sla setup`,
     summary,
-    text: list.length > MAX_OUTPUT ? `${list.slice(0, MAX_OUTPUT)}\n- …` : list,
+    text: list.join("\n"),
   };
 }
 

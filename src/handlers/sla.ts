@@ -7,14 +7,9 @@ import { addLabel, removeLabel } from "../github/labels.js";
 import type { GitHub, IssueRef } from "../github/octokit.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
 import type { SlaNotice } from "../notify/index.js";
+import { deliver, type EffectOptions, runEffect } from "../notify/outbox.js";
 import type { IssueKey, TrackedRow } from "../store/intake-store.js";
-import {
-  beginEffect,
-  finishEffect,
-  releaseNamedLease,
-  tryAcquireLease,
-  updateTrackedUnleased,
-} from "../store/tracking-store.js";
+import { releaseNamedLease, tryAcquireLease, updateTrackedUnleased } from "../store/tracking-store.js";
 import type { AppDeps, HandlerDeps } from "./deps.js";
 import { toColumns, toSlaRecord } from "./sla-record.js";
 
@@ -43,24 +38,22 @@ export function withIssueLock<T>(deps: AppDeps, key: IssueKey, task: () => Promi
 }
 
 /**
- * Runs a side effect once per key, however often its transition is retried. A key found
- * `sending` was interrupted between the effect and its commit: `rerun` effects are idempotent
- * (labels, a comment checked by marker, a PagerDuty event with its dedup key) and run again;
- * `skip` effects (a Slack message) are not repeated: at most once beats twice.
+ * Runs a side effect once per key, however often its transition is retried; the outbox records it
+ * `done` only once it succeeded (see `runEffect` in notify/outbox.ts for what a failure does).
+ * `rerun` effects are idempotent (labels, a comment checked by marker, a PagerDuty event with its
+ * dedup key) and run again after an interrupted try; `skip` effects (a Slack message) are not
+ * repeated when a try may have landed: at most once beats twice. `options.log` (bound to the
+ * issue) takes failure lines; default the handler's log.
  */
 export async function once(
   deps: AppDeps,
   key: string,
   onInterrupted: "rerun" | "skip",
   effect: () => Promise<void>,
+  options: EffectOptions = {},
 ): Promise<boolean> {
-  const status = await beginEffect(deps.store, key, deps.clock.now());
-  if (status === "done" || (status === "sending" && onInterrupted === "skip")) return false;
-  await effect();
-  // Test crash point: only after a first attempt, so the restarted process can finish the job.
-  if (status === "new") deps.failpoint(`after-${key.split(":").pop()}`);
-  await finishEffect(deps.store, key, deps.clock.now());
-  return true;
+  const log = options.log ?? (deps as Partial<HandlerDeps>).log;
+  return await runEffect(deps, key, onInterrupted, effect, { ...options, log });
 }
 
 export function issueRef(row: Pick<TrackedRow, "repo" | "number">): IssueRef {
@@ -143,9 +136,13 @@ export async function applyTeamResponse(
   if (decision.removeBreachedLabel) await removeLabel(gh, ref, policy.labels.breached);
   const { pagerduty, slack } = deps.notifiers;
   if (decision.acknowledgePage && pagerduty) {
-    await once(deps, effectKey(row, "page-ack"), "rerun", async () => {
-      await pagerduty.acknowledge(pagerIssue(row), log);
-    });
+    await once(
+      deps,
+      effectKey(row, "page-ack"),
+      "rerun",
+      () => deliver("pagerduty", () => pagerduty.acknowledge(pagerIssue(row), log)),
+      { channel: "pagerduty", log },
+    );
   }
   if (slack && (row.state === "at-risk" || row.state === "breached")) {
     const text = responseSlackText({
@@ -155,9 +152,13 @@ export async function applyTeamResponse(
       businessMs: decision.patch.businessMs ?? 0,
       businessClock: priority.clock === "business",
     });
-    await once(deps, effectKey(row, "response-slack"), "skip", async () => {
-      await slack.notify(notice(row, policy, "met", text), log);
-    });
+    await once(
+      deps,
+      effectKey(row, "response-slack"),
+      "skip",
+      () => deliver("slack", () => slack.notify(notice(row, policy, "met", text), log)),
+      { channel: "slack", log },
+    );
   }
   await updateTrackedUnleased(deps.store, row, {
     ...toColumns(decision.patch, row.cycle),

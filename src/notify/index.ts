@@ -2,6 +2,13 @@ import { createPagerDutyNotifier, PAGERDUTY_EVENTS_URL, type PagerDutyNotifier }
 import type { NotifyLogger, RetryOptions } from "./retry.js";
 import { createSlackNotifier, type SlackNotifier } from "./slack.js";
 
+export {
+  deliver,
+  EFFECT_GIVE_UP_AFTER_MS,
+  EffectFailedError,
+  retryAfterOf,
+  runEffect,
+} from "./outbox.js";
 export type {
   PagerDutyAction,
   PagerDutyEvent,
@@ -32,9 +39,17 @@ export interface NotifyEnv {
 
 export interface NotifyDeps {
   fetch?: typeof fetch;
+  /** Default `APP_NOTIFY_RETRY`: one try per attempt; the outbox retries through the store. */
   retry?: RetryOptions;
   log?: NotifyLogger;
 }
+
+/**
+ * The app's notifiers make one request per attempt (10 s timeout) and never sleep in memory:
+ * a failure goes back to the outbox, which retries it through the store (the inbox or the
+ * scheduler, surviving a restart, no sooner than the receiver's Retry-After). See notify/outbox.ts.
+ */
+export const APP_NOTIFY_RETRY: RetryOptions = { attempts: 1 };
 
 /** `null` means "not configured": callers skip that channel without a word. */
 export interface Notifiers {
@@ -51,6 +66,7 @@ export function createNotifiers(env: NotifyEnv, deps: NotifyDeps = {}): Notifier
   const webhookUrl = env.SLACK_WEBHOOK_URL?.trim();
   const routingKey = env.PAGERDUTY_ROUTING_KEY?.trim();
   const eventsUrl = env.PAGERDUTY_EVENTS_URL?.trim() || PAGERDUTY_EVENTS_URL;
+  deps = { ...deps, retry: deps.retry ?? APP_NOTIFY_RETRY };
   const notifiers: Notifiers = {
     slack: webhookUrl ? createSlackNotifier({ webhookUrl, ...deps }) : null,
     pagerduty: routingKey ? createPagerDutyNotifier({ routingKey, eventsUrl, ...deps }) : null,

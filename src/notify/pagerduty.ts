@@ -1,3 +1,11 @@
+import { neutralizeInvisible } from "../github/markdown.js";
+import {
+  clip,
+  formatCount,
+  PAGERDUTY_EVENT_MAX_BYTES,
+  PAGERDUTY_SUMMARY_MAX,
+  utf8Bytes,
+} from "../helpers/limits.js";
 import { redact } from "./redact.js";
 import {
   type DeliveryResult,
@@ -69,7 +77,7 @@ export interface PagerDutyNotifierOptions {
 
 export const PAGERDUTY_SOURCE = "support-sla";
 /** PagerDuty truncates nothing for us: a longer summary is a 400. */
-export const MAX_SUMMARY = 1_024;
+export const MAX_SUMMARY = PAGERDUTY_SUMMARY_MAX;
 
 /**
  * The same key for every event about one issue (and cycle), so a redelivered breach, a second
@@ -80,7 +88,12 @@ export function dedupKey(issue: Pick<PagerDutyIssue, "repo" | "number" | "cycle"
   return issue.cycle === undefined ? base : `${base}:cycle-${issue.cycle}`;
 }
 
-/** The Events API v2 body for one action. Pure. */
+/**
+ * The Events API v2 body for one action. Pure. Within PagerDuty's limits by construction
+ * (https://developer.pagerduty.com/docs/events-API-v2/trigger-events/): `summary` at most 1,024
+ * characters, the link text too, and the whole body at most 512 KB (custom details are shortened,
+ * then left out with a note, when they would pass it).
+ */
 export function buildPagerDutyEvent(
   routingKey: string,
   action: PagerDutyAction,
@@ -90,8 +103,10 @@ export function buildPagerDutyEvent(
   const event: PagerDutyEvent = { routing_key: routingKey, event_action: action, dedup_key: dedupKey(issue) };
   if (action !== "trigger" || !trigger) return event;
   const ref = `${issue.repo}#${issue.number}`;
+  // Customer text (the issue title) loses its bidirectional controls: they would reorder the page.
+  const title = issue.title ? neutralizeInvisible(issue.title) : issue.title;
   // An empty summary is rejected by PagerDuty; an incident with a plain title beats no page.
-  const summary = trigger.summary.trim() || `${ref} ${issue.title ?? ""}`.trim();
+  const summary = neutralizeInvisible(trigger.summary).trim() || `${ref} ${title ?? ""}`.trim();
   event.payload = {
     summary: truncateSummary(summary),
     source: PAGERDUTY_SOURCE,
@@ -99,8 +114,38 @@ export function buildPagerDutyEvent(
     component: issue.repo,
     ...(trigger.customDetails ? { custom_details: trigger.customDetails } : {}),
   };
-  event.links = [{ href: issue.url, text: issue.title ? `${ref} ${issue.title}` : ref }];
-  return event;
+  event.links = [{ href: issue.url, text: clip(title ? `${ref} ${title}` : ref, MAX_SUMMARY) }];
+  return fitEvent(event);
+}
+
+/** Custom details, shortened: at most 50 keys, strings of at most 1,000 characters, nesting as JSON text. */
+function compactDetails(details: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const keys = Object.keys(details);
+  for (const key of keys.slice(0, 50)) {
+    const value = details[key];
+    const text = typeof value === "string" ? value : (JSON.stringify(value) ?? String(value));
+    out[clip(key, 100)] =
+      typeof value === "number" || typeof value === "boolean" || value === null ? value : clip(text, 1_000);
+  }
+  if (keys.length > 50) out.more = `${formatCount(keys.length - 50)} more details left out`;
+  return out;
+}
+
+/** The event within PagerDuty's 512 KB: custom details shortened, then replaced by a note. */
+function fitEvent(event: PagerDutyEvent): PagerDutyEvent {
+  const fits = (e: PagerDutyEvent) => utf8Bytes(JSON.stringify(e)) <= PAGERDUTY_EVENT_MAX_BYTES;
+  const details = event.payload?.custom_details;
+  if (!event.payload || !details || fits(event)) return event;
+  const shorter = { ...event, payload: { ...event.payload, custom_details: compactDetails(details) } };
+  if (fits(shorter)) return shorter;
+  return {
+    ...event,
+    payload: {
+      ...event.payload,
+      custom_details: { note: "details left out: the event was over PagerDuty's 512 KB limit" },
+    },
+  };
 }
 
 /** Throws at start-up on a bad key or URL (without quoting them); the methods never throw. */
@@ -165,7 +210,6 @@ export function createPagerDutyNotifier(options: PagerDutyNotifierOptions): Page
 }
 
 function truncateSummary(summary: string): string {
-  if (summary.length <= MAX_SUMMARY) return summary;
-  // Never leave half a surrogate pair (an emoji in a title) before the ellipsis.
-  return `${summary.slice(0, MAX_SUMMARY - 1).replace(/[\uD800-\uDBFF]$/, "")}…`;
+  // Never half a surrogate pair (an emoji in a title cut by a caller's slice), never half a joined emoji.
+  return clip(summary.replace(/[\uD800-\uDBFF]$/, ""), MAX_SUMMARY);
 }

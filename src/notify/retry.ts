@@ -19,6 +19,17 @@ export interface DeliveryResult {
   /** Status of the last response, absent when no response arrived (network error, timeout). */
   status?: number;
   error?: string;
+  /**
+   * On failure, what a later try may do (the outbox reads it):
+   * - `retry`: the request did not land (connection refused, DNS, a 408/429/5xx answer: the
+   *   receiver refused it): safe to send again, also for a message that must not be doubled.
+   * - `unknown`: the request may have landed (a timeout or a connection dropped after it was
+   *   sent): an idempotent event (PagerDuty's dedup_key) is sent again, a Slack message is not.
+   * - `permanent`: the receiver rejected the message (another 4xx); the same message fails again.
+   */
+  failure?: "retry" | "unknown" | "permanent";
+  /** On a 429/503 with `Retry-After`: how long the receiver asked us to wait, ms (RFC 9110 §10.2.3). */
+  retryAfterMs?: number;
 }
 
 export interface RetryOptions {
@@ -37,6 +48,12 @@ export interface RetryOptions {
   random?: () => number;
   /** Epoch ms; only used to read a Retry-After given as an HTTP date. */
   now?: () => number;
+  /**
+   * Retry in process after a failure that may have landed (a timeout, a dropped connection).
+   * Default true; false for a message that must not be doubled (a Slack post): it is then left
+   * to the caller.
+   */
+  retryUnknown?: boolean;
 }
 
 export const RETRY_DEFAULTS = {
@@ -85,7 +102,34 @@ export interface JsonPost {
 type Outcome =
   | { kind: "ok"; status: number }
   | { kind: "permanent"; status?: number; error: string }
-  | { kind: "retry"; status?: number; code?: string; error: string; retryAfterMs?: number };
+  | {
+      kind: "retry";
+      status?: number;
+      code?: string;
+      error: string;
+      retryAfterMs?: number;
+      /** False when the request may have reached the receiver (no answer after it was sent). */
+      notLanded: boolean;
+    };
+
+/**
+ * Network errors raised before a single byte of the request could reach the receiver: no
+ * connection was made. Anything else without an answer (a timeout, a reset) may have landed.
+ */
+const NOT_SENT_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EHOSTDOWN",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "CERT_HAS_EXPIRED",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+]);
 
 const noopLog: NotifyLogger = { info() {}, warn() {} };
 
@@ -118,11 +162,20 @@ export async function postJsonWithRetry(post: JsonPost): Promise<DeliveryResult>
   const { service, secrets } = post;
   const log = post.log ?? noopLog;
   const options = resolveOptions(post.retry);
-  const fail = (attempts: number, error: string, status?: number): DeliveryResult => ({
+  const fail = (
+    attempts: number,
+    error: string,
+    status?: number,
+    outcome?: Exclude<Outcome, { kind: "ok" }>,
+  ): DeliveryResult => ({
     ok: false,
     attempts,
     ...(status === undefined ? {} : { status }),
     error: redact(error, secrets),
+    failure: !outcome || outcome.kind === "permanent" ? "permanent" : outcome.notLanded ? "retry" : "unknown",
+    ...(outcome?.kind === "retry" && outcome.retryAfterMs !== undefined
+      ? { retryAfterMs: outcome.retryAfterMs }
+      : {}),
   });
 
   let body: string;
@@ -147,7 +200,12 @@ export async function postJsonWithRetry(post: JsonPost): Promise<DeliveryResult>
     };
     if (outcome.kind === "permanent" || attempt >= options.attempts) {
       log.warn(details, `${service} notification failed`);
-      return fail(attempt, outcome.error, outcome.status);
+      return fail(attempt, outcome.error, outcome.status, outcome);
+    }
+    if (!outcome.notLanded && !options.retryUnknown) {
+      // It may have landed: only the caller (the outbox) knows whether sending again is safe.
+      log.warn(details, `${service} notification failed; it may have been delivered`);
+      return fail(attempt, outcome.error, outcome.status, outcome);
     }
     if (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > options.maxRetryAfterMs) {
       log.warn({ ...details, retryAfterMs: outcome.retryAfterMs }, `${service} notification failed`);
@@ -157,6 +215,7 @@ export async function postJsonWithRetry(post: JsonPost): Promise<DeliveryResult>
         attempt,
         `${outcome.error}; ${service} asked to retry after ${seconds}s, longer than the ${limit}s limit (retry.maxRetryAfterMs)`,
         outcome.status,
+        outcome,
       );
     }
     const waitMs = outcome.retryAfterMs ?? backoffDelay(attempt, options);
@@ -177,6 +236,7 @@ function resolveOptions(retry: RetryOptions | undefined): ResolvedOptions {
     sleep: retry?.sleep ?? ((ms) => delay(ms)),
     random: retry?.random ?? Math.random,
     now: retry?.now ?? Date.now,
+    retryUnknown: retry?.retryUnknown ?? true,
   };
 }
 
@@ -196,7 +256,12 @@ async function attemptOnce(post: JsonPost, body: string, options: ResolvedOption
     });
   } catch (err) {
     const code = errorCode(err);
-    return { kind: "retry", code, error: `${service} request failed: ${errorMessage(err)} (${code})` };
+    return {
+      kind: "retry",
+      code,
+      notLanded: NOT_SENT_CODES.has(code),
+      error: `${service} request failed: ${errorMessage(err)} (${code})`,
+    };
   }
 
   const { status } = response;
@@ -211,7 +276,16 @@ async function attemptOnce(post: JsonPost, body: string, options: ResolvedOption
   const error = `${service} answered ${status}${snippet ? `: ${snippet}` : ""}`;
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = parseRetryAfter(response.headers.get("retry-after"), options.now());
-    return { kind: "retry", status, error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+    // An answer means the receiver refused the request: Slack posts nothing on a non-2xx answer
+    // (https://api.slack.com/messaging/webhooks#handling_errors), PagerDuty asks for a retry on
+    // 429 and 5xx (https://developer.pagerduty.com/docs/events-api-v2-overview#response-codes--retry-logic).
+    return {
+      kind: "retry",
+      status,
+      error,
+      notLanded: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
   }
   return { kind: "permanent", status, error };
 }

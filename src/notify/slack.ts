@@ -1,4 +1,5 @@
-import { formatLocal, formatUtc } from "../github/markdown.js";
+import { formatLocal, formatUtc, neutralizeInvisible } from "../github/markdown.js";
+import { clip, prefixWithin } from "../helpers/limits.js";
 import { redact, urlSecrets } from "./redact.js";
 import {
   type DeliveryResult,
@@ -102,7 +103,8 @@ export function createSlackNotifier(options: SlackNotifierOptions): SlackNotifie
         body,
         secrets,
         ...(options.fetch ? { fetch: options.fetch } : {}),
-        ...(options.retry ? { retry: options.retry } : {}),
+        // A try that may have landed (a timeout) is never repeated here: at most once, never twice.
+        retry: { ...options.retry, retryUnknown: false },
         ...(log ? { log } : {}),
       });
     },
@@ -116,18 +118,24 @@ const HEADLINES: Record<SlaNoticeKind, { emoji: string; headline: string; due: s
   met: { emoji: ":white_check_mark:", headline: "First response sent", due: "first response was due" },
 };
 
-// Slack rejects a text object over 3,000 characters; stay well under it. Titles need no limit:
-// GitHub caps them at 256 characters.
+// Slack rejects a text object over 3,000 characters (SLACK_SECTION_TEXT_MAX); stay well under it.
 const MAX_EXTRA_TEXT = 2_000;
+/** Labels and the zone name, before escaping (which at most quintuples them: `&` → `&amp;`). */
+const MAX_LABEL = 100;
 
-/** The incoming-webhook body for one notice. Pure. */
+/**
+ * The incoming-webhook body for one notice. Pure. Within Slack's limits by construction whatever
+ * the notice holds: the section text under 3,000 characters (link label ≤ 300 characters before
+ * escaping, a link URL ≤ 1,000), 4 fields of at most 2,000, one context element of at most 2,000,
+ * 3 blocks, and `text` far under 40,000 (https://api.slack.com/reference/block-kit/blocks).
+ */
 export function renderSlackMessage(notice: SlaNotice): SlackMessage {
   const { emoji, headline, due } = HEADLINES[notice.kind];
   const link = slackLink(notice.issue);
   const deadline = formatDeadline(notice.deadline, notice.timezone);
   const deadlineText = deadline.local ? `${deadline.local} (${deadline.utc})` : deadline.utc;
-  const type = escapeSlack(notice.typeLabel);
-  const priority = escapeSlack(notice.priorityLabel);
+  const type = escapeSlack(clip(notice.typeLabel, MAX_LABEL));
+  const priority = escapeSlack(clip(notice.priorityLabel, MAX_LABEL));
   const extra = notice.text ? truncateEscaped(escapeSlack(notice.text), MAX_EXTRA_TEXT) : "";
 
   const summary = `${emoji} *${headline}*: ${link}`;
@@ -142,7 +150,9 @@ export function renderSlackMessage(notice: SlaNotice): SlackMessage {
       fields: [
         mrkdwn(`*Type*\n${type}`),
         mrkdwn(`*Priority*\n${priority}`),
-        mrkdwn(`*Deadline (${escapeSlack(notice.timezone)})*\n${deadline.local ?? "unknown time zone"}`),
+        mrkdwn(
+          `*Deadline (${escapeSlack(clip(notice.timezone, MAX_LABEL))})*\n${deadline.local ?? "unknown time zone"}`,
+        ),
         mrkdwn(`*Deadline (UTC)*\n${deadline.utc}`),
       ],
     },
@@ -151,16 +161,27 @@ export function renderSlackMessage(notice: SlaNotice): SlackMessage {
   return { text, blocks };
 }
 
-/** `<url|owner/name#12 title>`, with the label escaped and the URL unable to end the link early. */
+/** Longest link label (before escaping) and URL a Slack link gets: a title is ≤ 256 on GitHub. */
+const MAX_LINK_LABEL = 300;
+const MAX_LINK_URL = 1_000;
+
+/**
+ * `<url|owner/name#12 title>`, with the label escaped and the URL unable to end the link early.
+ * The label is clipped to 300 characters; a URL over 1,000 characters is no link (the label stays).
+ */
 export function slackLink(issue: IssueRef): string {
   const url = escapeSlack(issue.url.replace(/[|<> ]/g, (c) => encodeURIComponent(c)));
-  const label = escapeSlack(`${issue.repo}#${issue.number} ${issue.title}`.trim());
-  return `<${url}|${label}>`;
+  const label = escapeSlack(clip(`${issue.repo}#${issue.number} ${issue.title}`.trim(), MAX_LINK_LABEL));
+  return url.length <= MAX_LINK_URL ? `<${url}|${label}>` : label;
 }
 
-/** Slack's three control characters; everything else in mrkdwn is literal enough. */
+/**
+ * Slack's three control characters; everything else in mrkdwn is literal enough. Bidirectional
+ * controls and stray zero-width characters are removed first (`neutralizeInvisible`): they would
+ * reorder the message around an issue title.
+ */
 export function escapeSlack(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  return neutralizeInvisible(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 /**
@@ -184,5 +205,5 @@ function mrkdwn(text: string): SlackText {
 /** Shortens escaped text without leaving half an entity ("&am") behind. */
 function truncateEscaped(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max - 1).replace(/&[a-z]*$/, "")}…`;
+  return `${prefixWithin(text, max - 1).replace(/&[a-z]*$/, "")}…`;
 }

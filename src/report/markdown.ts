@@ -1,5 +1,6 @@
 import { formatDuration } from "../domain/duration.js";
 import { formatLocal, formatUtc, inlineText } from "../github/markdown.js";
+import { fitBody, fitLines, formatCount, lazyList } from "../helpers/limits.js";
 import type { ReportBreach, ReportStats, SlaReport } from "./types.js";
 
 /** `0.6667` → `66.7%`; null (no issue with an outcome) → `—`. */
@@ -70,10 +71,8 @@ function table(header: string[], rows: string[][], rightFrom = 1): string[] {
   ];
 }
 
-function breachLines(report: SlaReport, max: number): string[] {
-  if (report.breaches.length === 0) return ["No breaches."];
-  const shown = report.breaches.slice(0, max);
-  const more = report.breaches.length - shown.length;
+/** One breach as a table row, rendered on demand (a week may have thousands). */
+function breachRow(report: SlaReport): (b: ReportBreach) => string {
   const priority = new Map(report.priorities.map((p) => [p.key, p.name]));
   const type = new Map(report.types.map((t) => [t.key, t.name]));
   const zone = report.timezone;
@@ -84,23 +83,37 @@ function breachLines(report: SlaReport, max: number): string[] {
     return b.kind === "closed-unanswered" ? "none (closed without a reply)" : "no reply yet";
   };
   const overdue = (b: ReportBreach) => `${formatDuration(b.overdueMs)}${b.ongoing ? " and counting" : ""}`;
-  return table(
+  return (b) => {
+    const ref = `${inlineText(b.repo, 140)}#${b.number}`;
+    const url = safeUrl(b.url);
+    const title = inlineText(b.title, 120);
+    const cells = [
+      `${url ? `[${ref}](${url})` : ref}${title ? ` ${title}` : ""}`,
+      inlineText(priority.get(b.priority) ?? b.priority, 60),
+      inlineText(type.get(b.type) ?? b.type, 60),
+      at(b.deadlineAt, zone),
+      reply(b),
+      overdue(b),
+    ];
+    return `| ${cells.join(" | ")} |`;
+  };
+}
+
+/** The breaches table within `budget` characters: earliest deadlines first, then "…and N more". */
+function breachLines(report: SlaReport, max: number, budget: number): string[] {
+  if (report.breaches.length === 0) return ["No breaches."];
+  const [header = "", rule = ""] = table(
     ["Issue", "Priority", "Type", "Deadline", "First response", "Overdue by"],
-    shown.map((b) => {
-      const ref = `${b.repo}#${b.number}`;
-      const url = safeUrl(b.url);
-      const title = inlineText(b.title, 120);
-      return [
-        `${url ? `[${ref}](${url})` : ref}${title ? ` ${title}` : ""}`,
-        inlineText(priority.get(b.priority) ?? b.priority, 60),
-        inlineText(type.get(b.type) ?? b.type, 60),
-        at(b.deadlineAt, zone),
-        reply(b),
-        overdue(b),
-      ];
-    }),
+    [],
     5,
-  ).concat(more > 0 ? ["", `…and ${more} more, with later deadlines.`] : []);
+  );
+  const row = breachRow(report);
+  const rows = lazyList(report.breaches.length, (i) => row(report.breaches[i] as ReportBreach));
+  // A summary line starts with a newline: a paragraph after the table, past a blank line.
+  const more = (n: number) => `\n…and ${formatCount(n)} more, with later deadlines.`;
+  const fitted = fitLines(rows, budget - header.length - rule.length - 2, more, { maxItems: max });
+  if (fitted.length === 0) return [`${formatCount(report.breaches.length)} breaches: too many to list here.`];
+  return [header, rule, ...fitted];
 }
 
 export interface MarkdownOptions {
@@ -108,71 +121,118 @@ export interface MarkdownOptions {
   level?: number;
   /** List at most this many breaches (earliest deadlines first); the count in the heading stays whole. */
   maxBreaches?: number;
+  /**
+   * Longest text allowed, in characters (an issue body: 65,536). Within it the tables are cut with
+   * "…and N more" lines, in this order of importance: totals by priority, breaches, the tables by
+   * type. Default: no limit (a file).
+   */
+  maxLength?: number;
 }
 
-/** The report as GitHub-flavoured markdown: totals, a table per priority by type, the breaches. */
+/** Types listed per priority before "…and N more types" when a limit is set. */
+const MAX_TYPES_PER_PRIORITY = 50;
+/** Room kept for a section cut down to its heading and one summary line. */
+const SECTION_MIN = 300;
+
+/**
+ * The report as GitHub-flavoured markdown: totals, a table per priority by type, the breaches.
+ * With `maxLength` the text never exceeds it, whatever the number of priorities, types and
+ * breaches. Throws RangeError for an unknown zone.
+ */
 export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {}): string {
   const h = "#".repeat(options.level ?? 1);
   const zone = report.timezone;
+  const limit = options.maxLength ?? Number.POSITIVE_INFINITY;
+  const bounded = Number.isFinite(limit);
   const typeName = new Map(report.types.map((t) => [t.key, t.name]));
-  const lines: string[] = [
-    `${h} SLA report: ${inlineText(report.repo, 140)}`,
-    "",
-    describeWindow(report),
-    "",
-  ];
-
-  lines.push(`${h}# Totals by priority`, "");
-  lines.push(
-    ...table(
-      ["Priority", "Target", ...STAT_HEADER],
-      [
-        ...report.byPriority.map((row) => {
-          const p = report.priorities.find((x) => x.key === row.priority);
-          return [inlineText(p?.name ?? row.priority, 60), p?.target ?? "", ...statCells(row.stats)];
-        }),
-        ["**All**", "", ...statCells(report.overall).map((c) => `**${c}**`)],
-      ],
-      2,
-    ),
-    "",
-  );
-
-  lines.push(`${h}# By priority and type`, "");
-  for (const p of report.priorities) {
-    const cells = report.cells.filter((c) => c.priority === p.key);
-    const totals = report.byPriority.find((b) => b.priority === p.key)?.stats;
-    lines.push(`${h}## ${inlineText(p.name, 60)} (target: ${p.target})`, "");
-    if (cells.length === 0 || !totals) {
-      lines.push("No issues.", "");
-      continue;
-    }
-    lines.push(
-      ...table(
-        ["Type", ...STAT_HEADER],
-        [
-          ...cells.map((c) => [inlineText(typeName.get(c.type) ?? c.type, 60), ...statCells(c.stats)]),
-          ["**All types**", ...statCells(totals).map((c) => `**${c}**`)],
-        ],
-      ),
-      "",
-    );
-  }
-
-  lines.push(
-    `${h}# Breaches (${report.breaches.length})`,
-    "",
-    ...breachLines(report, options.maxBreaches ?? Number.POSITIVE_INFINITY),
-    "",
-  );
+  const head: string[] = [`${h} SLA report: ${inlineText(report.repo, 140)}`, "", describeWindow(report), ""];
   const generated = Date.parse(report.generatedAt);
-  lines.push(
+  const foot = [
     "Attainment = met / (met + breached); running and cancelled issues are left out. " +
       "An issue still unanswered after its deadline counts as breached. " +
       "Response times are over answered issues: business time on each priority's clock (elapsed time on a 24/7 clock) " +
       "and wall time from the clock's start; median and p90 are nearest-rank percentiles.",
     "",
     `Generated at ${formatLocal(generated, zone)} (${formatUtc(generated)}) by support-sla.`,
+  ];
+  const size = (lines: string[]) => lines.reduce((n, l) => n + l.length + 1, 0);
+  let room = limit - size(head) - size(foot);
+
+  // 1. Totals by priority: the "All" row always stays.
+  const totalsHead = [`${h}# Totals by priority`, ""];
+  const [tHeader = "", tRule = "", ...priorityRows] = table(
+    ["Priority", "Target", ...STAT_HEADER],
+    report.byPriority.map((row) => {
+      const p = report.priorities.find((x) => x.key === row.priority);
+      return [
+        inlineText(p?.name ?? row.priority, 60),
+        inlineText(p?.target ?? "", 60),
+        ...statCells(row.stats),
+      ];
+    }),
+    2,
   );
-  return `${lines.join("\n")}\n`;
+  const [allRow = ""] = table(
+    [],
+    [["**All**", "", ...statCells(report.overall).map((c) => `**${c}**`)]],
+    2,
+  ).slice(2);
+  const totalsFixed = [...totalsHead, tHeader, tRule, allRow, ""];
+  const totalsRows = fitLines(
+    priorityRows,
+    room - size(totalsFixed) - 2 * SECTION_MIN,
+    (n) => `| …and ${formatCount(n)} more priorities |`,
+  );
+  const totals = [...totalsHead, tHeader, tRule, ...totalsRows, allRow, ""];
+  room -= size(totals);
+
+  // 2. Breaches (rendered below the tables by type, but served before them).
+  const breachesHead = [`${h}# Breaches (${formatCount(report.breaches.length)})`, ""];
+  const breaches = [
+    ...breachesHead,
+    ...breachLines(
+      report,
+      options.maxBreaches ?? Number.POSITIVE_INFINITY,
+      room - size(breachesHead) - 1 - SECTION_MIN,
+    ),
+    "",
+  ];
+  room -= size(breaches);
+
+  // 3. By priority and type: one block per priority, each at most MAX_TYPES_PER_PRIORITY rows.
+  const cellsOf = new Map<string, SlaReport["cells"]>();
+  for (const c of report.cells) cellsOf.set(c.priority, [...(cellsOf.get(c.priority) ?? []), c]);
+  const totalsOf = new Map(report.byPriority.map((b) => [b.priority, b.stats]));
+  const block = (p: SlaReport["priorities"][number]) => {
+    const cells = cellsOf.get(p.key) ?? [];
+    const totalsRow = totalsOf.get(p.key);
+    const heading = `${h}## ${inlineText(p.name, 60)} (target: ${inlineText(p.target, 60)})`;
+    if (cells.length === 0 || !totalsRow) return [heading, "", "No issues.", ""].join("\n");
+    const shownCells = bounded ? cells.slice(0, MAX_TYPES_PER_PRIORITY) : cells;
+    const [header = "", rule = "", ...rows] = table(
+      ["Type", ...STAT_HEADER],
+      shownCells.map((c) => [inlineText(typeName.get(c.type) ?? c.type, 60), ...statCells(c.stats)]),
+    );
+    const [allTypes = ""] = table(
+      [],
+      [["**All types**", ...statCells(totalsRow).map((c) => `**${c}**`)]],
+    ).slice(2);
+    const more =
+      cells.length > rows.length ? [`| …and ${formatCount(cells.length - rows.length)} more types |`] : [];
+    return [heading, "", header, rule, ...rows, ...more, allTypes, ""].join("\n");
+  };
+  const byTypeHead = [`${h}# By priority and type`, ""];
+  const byType = [
+    ...byTypeHead,
+    ...fitLines(
+      lazyList(report.priorities.length, (i) =>
+        block(report.priorities[i] as SlaReport["priorities"][number]),
+      ),
+      room - size(byTypeHead),
+      (n) => `…and ${formatCount(n)} more priorities: \`support-sla report\` shows them all.\n`,
+    ),
+  ];
+
+  const text = `${[...head, ...totals, ...byType, ...breaches, ...foot].join("\n")}\n`;
+  return bounded ? fitBody(text, limit) : text;
 }

@@ -1,4 +1,5 @@
 import { Temporal } from "temporal-polyfill";
+import { clip, fitBody, GITHUB_ISSUE_BODY_MAX, GITHUB_ISSUE_TITLE_MAX } from "../helpers/limits.js";
 import { renderMarkdown } from "./markdown.js";
 import type { SlaReport } from "./types.js";
 
@@ -80,8 +81,10 @@ function dayText(date: Temporal.PlainDate, withYear: boolean): string {
 }
 
 /**
- * The issue for a weekly report: title with the week and its dates, body with the hidden marker
- * and the markdown report. `week` defaults to the ISO week the report's window starts in.
+ * The issue for a weekly report: title with the week and its dates (at most 256 characters),
+ * body with the hidden marker and the markdown report, at most GitHub's 65,536 characters however
+ * many priorities, types and breaches the week had (the tables end with "…and N more").
+ * `week` defaults to the ISO week the report's window starts in.
  */
 export function renderWeeklyIssue(report: SlaReport, week?: string): { title: string; body: string } {
   const zone = report.timezone;
@@ -89,13 +92,17 @@ export function renderWeeklyIssue(report: SlaReport, week?: string): { title: st
   const last = report.window.until ? localDate(report.window.until, zone).subtract({ days: 1 }) : null;
   const key = week ?? (first ? isoWeekKey(first) : null);
   const dates = first && last ? `${dayText(first, first.year !== last.year)} – ${dayText(last, true)}` : null;
-  const title = `SLA report ${report.repo}${key ? `: week ${key}` : ""}${dates ? ` (${dates})` : ""}`;
-  const body = [
-    key ? weeklyMarker(key) : "<!-- support-sla:weekly-report -->",
-    renderMarkdown(report, { level: 2, maxBreaches: WEEKLY_MAX_BREACHES }),
+  const title = clip(
+    `SLA report ${report.repo}${key ? `: week ${key}` : ""}${dates ? ` (${dates})` : ""}`,
+    GITHUB_ISSUE_TITLE_MAX,
+  );
+  const marker = key ? weeklyMarker(key) : "<!-- support-sla:weekly-report -->";
+  const footer =
     "_Posted once a week by support-sla. The same report, with a chart: `support-sla report --repo " +
-      `${report.repo}${report.window.since ? ` --since ${report.window.since}` : ""}` +
-      `${report.window.until ? ` --until ${report.window.until}` : ""} --out DIR\`._`,
-  ].join("\n");
+    `${clip(report.repo, 140)}${report.window.since ? ` --since ${report.window.since}` : ""}` +
+    `${report.window.until ? ` --until ${report.window.until}` : ""} --out DIR\`._`;
+  const room = GITHUB_ISSUE_BODY_MAX - marker.length - footer.length - 2;
+  const markdown = renderMarkdown(report, { level: 2, maxBreaches: WEEKLY_MAX_BREACHES, maxLength: room });
+  const body = fitBody([marker, markdown, footer].join("\n"), GITHUB_ISSUE_BODY_MAX);
   return { title, body };
 }

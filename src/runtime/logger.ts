@@ -8,7 +8,8 @@ import type { LogFormat } from "./settings.js";
  * format for a person at a terminal. Error objects are reduced to type, message and stack.
  */
 export async function createLogger(options: { level: string; format: LogFormat }): Promise<Logger> {
-  const base = { level: options.level, name: "support-sla", serializers: { err: pino.stdSerializers.err } };
+  // No `name` here: Probot names its own child logger, and a JSON line must not carry a key twice.
+  const base = { level: options.level, serializers: { err: pino.stdSerializers.err } };
   if (options.format === "json") return pino(base, pino.destination({ fd: 1, sync: true }));
   const transform = await getTransformStream({ logFormat: "pretty" });
   transform.pipe(pino.destination({ fd: 1, sync: true }) as unknown as NodeJS.WritableStream);

@@ -39,6 +39,17 @@ export class Metrics {
     labelNames: ["status"] as const,
     registers: [this.registry],
   });
+  /**
+   * Failed tries of an outbound effect. `channel`: pagerduty, slack, github. `outcome`: `retry`
+   * (it did not land, or is idempotent: a later attempt sends it), `unknown` (it may have landed and
+   * must not be doubled: not sent again), `given-up` (refused for good, or the retry limit passed).
+   */
+  readonly effectFailures = new Counter({
+    name: "support_sla_effect_failures_total",
+    help: "Failed tries of outbound effects (PagerDuty, Slack, GitHub writes), by channel and outcome (retry, unknown, given-up).",
+    labelNames: ["channel", "outcome"] as const,
+    registers: [this.registry],
+  });
 
   /** Refreshes the gauges read from the store just before a scrape. */
   async render(countByState: () => Promise<Record<string, number>>): Promise<string> {

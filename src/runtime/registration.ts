@@ -40,22 +40,32 @@ export interface WebhookTarget {
  * registration page was opened on + the webhook path.
  */
 export function webhookTarget(settings: ServerSettings, pageBaseUrl: string): WebhookTarget {
+  const unreachable = (url: string) => {
+    const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
+    return (
+      /^(localhost|127\.|0\.0\.0\.0|::1?$|10\.|192\.168\.|169\.254\.|172\.(1[6-9]|2\d|3[01])\.|f[cd][0-9a-f]{2}:)/i.test(
+        host,
+      ) || /\.(local|localhost|internal)$/i.test(host)
+    );
+  };
+  const advice =
+    "set WEBHOOK_PROXY_URL (a https://smee.io channel, for a local trial) or PUBLIC_URL (the server's public https address) and restart";
   if (settings.webhookProxyUrl) {
-    return { url: settings.webhookProxyUrl, source: "WEBHOOK_PROXY_URL", warning: null };
+    const url = settings.webhookProxyUrl;
+    return {
+      url,
+      source: "WEBHOOK_PROXY_URL",
+      warning: unreachable(url) ? `GitHub cannot deliver webhooks to ${url}: ${advice}` : null,
+    };
   }
   const base = settings.publicUrl ?? pageBaseUrl;
   const url = `${base}${settings.webhookPath}`;
-  const host = new URL(base).hostname;
-  const local =
-    /^(localhost|127\.|0\.0\.0\.0|\[?::1\]?$|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)/.test(host) ||
-    host.endsWith(".local");
-  return {
-    url,
-    source: settings.publicUrl ? "PUBLIC_URL" : "this page's address",
-    warning: local
-      ? `GitHub cannot deliver webhooks to ${url}: set WEBHOOK_PROXY_URL (a https://smee.io channel, for a local trial) or PUBLIC_URL (the server's public https address) and restart`
-      : null,
-  };
+  const warning = unreachable(base)
+    ? `GitHub cannot deliver webhooks to ${url}: ${advice}`
+    : base.startsWith("http:")
+      ? `${url} is plain http: GitHub delivers to it, but payloads and signatures cross the network unencrypted; put the app behind TLS and use an https PUBLIC_URL`
+      : null;
+  return { url, source: settings.publicUrl ? "PUBLIC_URL" : "this page's address", warning };
 }
 
 /**
@@ -140,14 +150,36 @@ export function registrationHandler(
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const { settings, log } = options;
   const doFetch = options.fetch ?? fetch;
-  const state = randomBytes(16).toString("hex");
   const appYml = readFileSync(options.appYmlPath ?? SHIPPED_MANIFEST, "utf8");
+  /** One `state` per view of the page (GitHub hands it back): good once, for an hour, in the browser that got its cookie. */
+  const states = new Map<string, number>();
   let registered: Conversion | null = null;
-  const createUrl = `${settings.githubWebUrl}${settings.githubOrg ? `/organizations/${encodeURIComponent(settings.githubOrg)}` : ""}/settings/apps/new?state=${state}`;
+  let registering = false;
+  const newState = () => {
+    const now = Date.now();
+    for (const [k, expires] of states) if (expires < now || states.size > 100) states.delete(k);
+    const state = randomBytes(16).toString("hex");
+    states.set(state, now + 3_600_000);
+    return state;
+  };
+  const createUrl = (state: string) =>
+    `${settings.githubWebUrl}${settings.githubOrg ? `/organizations/${encodeURIComponent(settings.githubOrg)}` : ""}/settings/apps/new?state=${state}`;
+  const cookieOf = (req: IncomingMessage) =>
+    /(?:^|;\s*)support_sla_registration=([0-9a-f]{32})/.exec(req.headers.cookie ?? "")?.[1] ?? null;
 
-  const page = (res: ServerResponse, status: number, title: string, body: string) => {
+  const page = (
+    res: ServerResponse,
+    status: number,
+    title: string,
+    body: string,
+    headers: Record<string, string> = {},
+  ) => {
     res
-      .writeHead(status, { "content-type": "text/html; charset=utf-8" })
+      .writeHead(status, {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+        ...headers,
+      })
       .end(
         `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>${html(title)}</title></head>` +
           `<body style="font-family:sans-serif;max-width:46rem;margin:3rem auto;line-height:1.5">` +
@@ -172,23 +204,52 @@ export function registrationHandler(
       const target = webhookTarget(settings, base);
       const manifest = buildManifest(appYml, target, base);
       const warning = target.warning ? `<p><strong>Warning:</strong> ${html(target.warning)}</p>` : "";
+      const state = newState();
+      const secure = base.startsWith("https:") ? "; Secure" : "";
       return page(
         res,
         200,
         "Register support-sla on GitHub",
         `<p>This creates a GitHub App from this server's manifest. GitHub will send its webhooks to ` +
           `<code>${html(target.url)}</code> (from ${html(target.source)}).</p>${warning}` +
-          `<form action="${html(createUrl)}" method="post">` +
+          `<form action="${html(createUrl(state))}" method="post">` +
           `<input type="hidden" name="manifest" value="${html(JSON.stringify(manifest))}">` +
           `<button type="submit">Register GitHub App</button></form>`,
+        {
+          // SameSite=Lax: sent on GitHub's redirect back (a top-level GET), not on other sites' requests.
+          "set-cookie": `support_sla_registration=${state}; Path=/probot; HttpOnly; SameSite=Lax; Max-Age=3600${secure}`,
+        },
       );
     }
     if (path === "/probot/setup") {
       const params = new URLSearchParams(query);
       const code = params.get("code");
-      if (!code || !/^[\w-]{1,100}$/.test(code) || params.get("state") !== state) {
+      const state = params.get("state") ?? "";
+      if (registered || registering) {
+        log.warn({ reason: "already registered" }, "registration callback refused");
+        return page(
+          res,
+          409,
+          "Already registered",
+          "<p>This server has registered its app already. Restart it (<code>npm start</code>) to run it.</p>",
+        );
+      }
+      const expires = states.get(state);
+      if (
+        !code ||
+        !/^[\w-]{1,100}$/.test(code) ||
+        !expires ||
+        expires < Date.now() ||
+        cookieOf(req) !== state
+      ) {
         log.warn(
-          { reason: code ? "state does not match this server's registration" : "no code" },
+          {
+            reason: !code
+              ? "no code"
+              : !expires || expires < Date.now()
+                ? "state unknown, used or expired"
+                : "state not issued to this browser",
+          },
           "registration callback refused",
         );
         return page(
@@ -198,11 +259,18 @@ export function registrationHandler(
           '<p>The link is missing its code or was not started from this server. Open <a href="/">the registration page</a> again.</p>',
         );
       }
-      const response = await doFetch(`${settings.githubApiUrl}/app-manifests/${code}/conversions`, {
-        method: "POST",
-        headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
-        signal: AbortSignal.timeout(30_000),
-      });
+      states.delete(state);
+      registering = true;
+      let response: Response;
+      try {
+        response = await doFetch(`${settings.githubApiUrl}/app-manifests/${code}/conversions`, {
+          method: "POST",
+          headers: { accept: "application/vnd.github+json", "x-github-api-version": "2022-11-28" },
+          signal: AbortSignal.timeout(30_000),
+        });
+      } finally {
+        registering = false;
+      }
       if (response.status !== 201) {
         log.warn({ status: response.status }, "GitHub refused the registration code");
         return page(

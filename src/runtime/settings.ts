@@ -86,12 +86,16 @@ function httpUrl(variable: string, raw: string): string {
  */
 function readPrivateKey(env: NodeJS.ProcessEnv, cwd: string): string {
   const variable = nonEmpty(env.PRIVATE_KEY) ? "PRIVATE_KEY" : "PRIVATE_KEY_PATH";
+  const path = nonEmpty(env.PRIVATE_KEY_PATH);
   let pem: string | null;
   try {
-    pem = getPrivateKey({ env: { ...env, PRIVATE_KEY: nonEmpty(env.PRIVATE_KEY) }, cwd });
+    pem = getPrivateKey({
+      env: { ...env, PRIVATE_KEY: nonEmpty(env.PRIVATE_KEY), PRIVATE_KEY_PATH: path },
+      cwd,
+    });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (variable === "PRIVATE_KEY_PATH" && nonEmpty(env.PRIVATE_KEY_PATH)) {
+    if (variable === "PRIVATE_KEY_PATH" && path) {
       throw new StartupError(
         variable,
         `cannot read the private key file ${env.PRIVATE_KEY_PATH}${code ? ` (${code})` : " (no such file)"}`,
@@ -108,18 +112,30 @@ function readPrivateKey(env: NodeJS.ProcessEnv, cwd: string): string {
       `cannot read a *.pem file in ${cwd}${code ? ` (${code})` : ""}`,
     );
   }
-  if (!pem) {
+  if (!pem?.trim()) {
+    if (variable === "PRIVATE_KEY_PATH" && path) {
+      throw new StartupError(variable, `the private key file ${path} is empty`);
+    }
     throw new StartupError(
       "PRIVATE_KEY",
       "APP_ID is set but no private key is: set PRIVATE_KEY (the .pem contents) or PRIVATE_KEY_PATH (its file)",
     );
   }
+  let type: string | undefined;
   try {
-    createPrivateKey(pem);
+    type = createPrivateKey(pem).asymmetricKeyType;
   } catch {
     throw new StartupError(
       variable,
       "does not hold a valid private key (the PEM does not parse); download a new one from the app's settings",
+    );
+  }
+  // GitHub signs app JWTs with RS256 only, so an app's private key is an RSA key
+  // (https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app).
+  if (type !== "rsa") {
+    throw new StartupError(
+      variable,
+      `holds ${type ? `an ${type}` : "an unknown"} key, not the RSA key GitHub gives a GitHub App; download the app's private key from its settings`,
     );
   }
   return pem;
@@ -149,7 +165,7 @@ export function readServerSettings(
   let credentials: AppCredentials | null = null;
   const rawAppId = nonEmpty(env.APP_ID);
   if (rawAppId) {
-    if (!/^\d+$/.test(rawAppId) || Number(rawAppId) <= 0) {
+    if (!/^\d+$/.test(rawAppId) || Number(rawAppId) <= 0 || !Number.isSafeInteger(Number(rawAppId))) {
       throw new StartupError("APP_ID", `"${rawAppId}" is not a GitHub App id (a positive number)`);
     }
     const privateKey = readPrivateKey(env, options.cwd);
@@ -176,6 +192,10 @@ export function readServerSettings(
   const logFormat: LogFormat =
     (rawFormat as LogFormat | undefined) ?? (options.isTerminal ? "pretty" : "json");
 
+  for (const variable of ["SLACK_WEBHOOK_URL", "PAGERDUTY_EVENTS_URL"] as const) {
+    const raw = nonEmpty(env[variable]);
+    if (raw) httpUrl(variable, raw);
+  }
   const gheHost = nonEmpty(env.GHE_HOST);
   const gheProtocol = nonEmpty(env.GHE_PROTOCOL) ?? "https";
   const publicUrl = nonEmpty(env.PUBLIC_URL);
@@ -211,7 +231,8 @@ export function describeDatabase(databaseUrl: string, cwd: string): string {
   }
   try {
     const url = new URL(databaseUrl);
-    return `postgresql://${url.host}${url.pathname}`;
+    const scheme = /^postgres(ql)?:$/.test(url.protocol) ? "postgresql:" : url.protocol;
+    return `${scheme}//${url.host}${url.pathname}`;
   } catch {
     return "unparseable DATABASE_URL";
   }

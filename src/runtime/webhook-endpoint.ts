@@ -23,7 +23,8 @@ export type Refusal =
   | "missing headers"
   | "payload too large"
   | "signature does not match"
-  | "body is not JSON";
+  | "body is not JSON"
+  | "too many large bodies at once";
 
 export interface WebhookEndpointOptions {
   path: string;
@@ -37,6 +38,26 @@ export interface WebhookEndpointOptions {
   };
   onRefused?: (reason: Refusal, event: string) => void;
   maxBytes?: number;
+  /**
+   * Bytes of request bodies held in memory at once, across all requests (default 64 MB): past it a
+   * body is refused with 503 and `Retry-After`, so that a burst of large requests, signed or not,
+   * cannot grow the process's memory.
+   */
+  maxBufferedBytes?: number;
+}
+
+/** Bytes of bodies held in memory right now, shared by the requests of one endpoint. */
+class ByteBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+  take(n: number): boolean {
+    if (this.used + n > this.limit) return false;
+    this.used += n;
+    return true;
+  }
+  give(n: number): void {
+    this.used -= n;
+  }
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {
@@ -44,16 +65,26 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Reads the body, giving up (null) as soon as it passes `limit` bytes: nothing larger is buffered. */
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+/**
+ * Reads the body, giving up as soon as it passes `limit` bytes ("too large") or the shared budget
+ * has no room for the next chunk ("busy"): nothing larger is buffered. The caller gives back
+ * `held` bytes to the budget once it is done with the body.
+ */
+async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  budget: ByteBudget,
+): Promise<{ body: Buffer; held: number } | { refused: "too large" | "busy"; held: number }> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return null;
+    const n = (chunk as Buffer).length;
+    if (size + n > limit) return { refused: "too large", held: size };
+    if (!budget.take(n)) return { refused: "busy", held: size };
+    size += n;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return { body: Buffer.concat(chunks), held: size };
 }
 
 /**
@@ -70,16 +101,19 @@ export function webhookEndpoint(
   options: WebhookEndpointOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const maxBytes = options.maxBytes ?? MAX_WEBHOOK_BYTES;
+  const budget = new ByteBudget(options.maxBufferedBytes ?? 64 * 1024 * 1024);
   return async (req, res) => {
     const path = (req.url ?? "").split("?")[0];
     if (path !== options.path) return false;
-    const delivery = header(req, "x-github-delivery") ?? null;
-    const event = header(req, "x-github-event") ?? null;
+    // Header values are the sender's: cut them short before they reach a log line or a metric.
+    const delivery = header(req, "x-github-delivery")?.slice(0, 100) ?? null;
+    const event = header(req, "x-github-event")?.slice(0, 64) ?? null;
     const refuse = (status: number, reason: Refusal, extra: Record<string, unknown> = {}) => {
       options.log.warn({ delivery, event, reason, ...extra }, "webhook refused");
       options.onRefused?.(reason, event ?? "unknown");
       // Stop reading what the client still sends; the connection is closed after the answer.
-      res.writeHead(status, { "content-type": "application/json", connection: "close" });
+      const retry = status === 503 ? { "retry-after": "5" } : {};
+      res.writeHead(status, { "content-type": "application/json", connection: "close", ...retry });
       res.end(`${JSON.stringify({ error: reason })}\n`);
       return true;
     };
@@ -97,9 +131,19 @@ export function webhookEndpoint(
     if (missing.length > 0) return refuse(400, "missing headers", { missing });
     const declared = Number(header(req, "content-length") ?? "0");
     if (declared > maxBytes) return refuse(413, "payload too large", { bytes: declared });
-    const body = await readBody(req, maxBytes);
-    if (!body) return refuse(413, "payload too large");
-    const text = body.toString("utf8");
+    const read = await readBody(req, maxBytes, budget);
+    if ("refused" in read) {
+      budget.give(read.held);
+      return read.refused === "busy"
+        ? refuse(503, "too many large bodies at once")
+        : refuse(413, "payload too large");
+    }
+    let text: string;
+    try {
+      text = read.body.toString("utf8");
+    } finally {
+      budget.give(read.held);
+    }
     const valid = await verify(options.secret, text, signature as string).catch(() => false);
     if (!valid) return refuse(401, "signature does not match");
     let payload: unknown;

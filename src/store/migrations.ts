@@ -124,6 +124,31 @@ const migrations: Record<string, Migration> = {
         await db.schema.alterTable("tracked_issues").addColumn(name, type).execute();
     },
   },
+  "0004_effect_attempts": {
+    async up(db: Kysely<unknown>) {
+      // The outbox keeps what a failed effect needs to be completed by a later attempt (issue 10,
+      // kinds 1-2): how often it failed, since when (the give-up limit counts from there), the
+      // last error (redacted, no customer text), and the earliest next try (Retry-After).
+      const columns: Array<
+        [string, ColumnDataType, (c: ColumnDefinitionBuilder) => ColumnDefinitionBuilder]
+      > = [
+        ["attempts", "integer", (c) => c.notNull().defaultTo(0)],
+        ["first_failed_at", "bigint", (c) => c],
+        ["retry_at", "bigint", (c) => c],
+        ["last_error", "text", (c) => c],
+      ];
+      for (const [name, type, build] of columns) {
+        await db.schema.alterTable("effects").addColumn(name, type, build).execute();
+      }
+    },
+  },
+  "0005_issue_version": {
+    async up(db: Kysely<unknown>) {
+      // GitHub's `updated_at` of the newest issue state applied (issue 10, kind 4): an issue event
+      // older than it (a failed delivery retried late, deliveries out of order) is not applied.
+      await db.schema.alterTable("tracked_issues").addColumn("issue_updated_at", "bigint").execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

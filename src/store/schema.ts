@@ -71,6 +71,13 @@ export interface TrackedIssuesTable {
   pm_required_at: Defaulted<number | null>;
   pm_due_at: Defaulted<number | null>;
   pm_done_at: Defaulted<number | null>;
+
+  // 0005_issue_version
+  /**
+   * GitHub's `updated_at` (epoch ms) of the newest issue state the app applied; an `issues` event
+   * whose issue is older is stale and skipped. NULL until the first one (rows from older releases).
+   */
+  issue_updated_at: Defaulted<number | null>;
 }
 
 export type PostMortemState = "asked" | "required" | "done" | "overdue";
@@ -92,12 +99,29 @@ export interface InboxTable {
   last_error: Defaulted<string | null>;
 }
 
-/** Outbox of side effects (comment, label, Slack, page) by idempotency key. */
+/**
+ * Outbox of side effects (comment, label, Slack, page) by idempotency key: the one record of what
+ * was sent. `done` only once the receiver confirmed it; `sending` while it runs (or after a try
+ * that may have landed); `retry` after a try that did not land (the next attempt sends it);
+ * `failed` once given up (a permanent refusal, or the retry limit passed).
+ */
 export interface EffectsTable {
   key: string;
-  status: "sending" | "done";
+  status: EffectRowStatus;
+  /** Epoch ms of the last change. */
   updated_at: number;
+  // 0004_effect_attempts
+  /** Failed tries so far. */
+  attempts: Defaulted<number>;
+  /** Epoch ms of the first failed try: the give-up limit counts from here. */
+  first_failed_at: Defaulted<number | null>;
+  /** Epoch ms before which the next try should not run (the receiver's Retry-After). */
+  retry_at: Defaulted<number | null>;
+  /** The last failure, redacted (no secrets, no customer text). */
+  last_error: Defaulted<string | null>;
 }
+
+export type EffectRowStatus = "sending" | "done" | "retry" | "failed";
 
 /** Singleton jobs (reconciliation, ...) held by one replica at a time. */
 export interface LeasesTable {

@@ -1,8 +1,16 @@
-import { type Selectable, sql, type Updateable } from "kysely";
+import { type Expression, type ExpressionBuilder, type Selectable, sql, type Updateable } from "kysely";
 import type { Store } from "./db.js";
 import type { IssueKey, TrackedRow } from "./intake-store.js";
 import { derivedNextDue } from "./next-due.js";
-import { type InboxTable, SLA_STATES, type SlaState, type TrackedIssuesTable } from "./schema.js";
+import {
+  type Database,
+  type EffectRowStatus,
+  type EffectsTable,
+  type InboxTable,
+  SLA_STATES,
+  type SlaState,
+  type TrackedIssuesTable,
+} from "./schema.js";
 
 /*
  * Concurrency model (the same on SQLite and PostgreSQL):
@@ -33,6 +41,32 @@ export interface ClaimOptions {
   owner: string;
   leaseMs: number;
   limit: number;
+  /**
+   * Fairness between installations: take at most `max - busy.get(id)` rows of installation `id`
+   * (`max` of one not in `busy`), none of an installation whose count reached `max`. Without it,
+   * the earliest rows are taken whoever they belong to.
+   */
+  perInstallation?: InstallationQuota;
+}
+
+/** See `ClaimOptions.perInstallation`; the shape of the DueLoop's GroupQuota. */
+export interface InstallationQuota {
+  /** Most rows of one installation in flight (in the claimer's process) at once. */
+  max: number;
+  /** Rows in flight per installation id now. */
+  busy: ReadonlyMap<number, number>;
+}
+
+/** Installations with no free share, and the free share of each partly busy one. */
+function quotaParts(quota: InstallationQuota): { full: number[]; partial: Array<[number, number]> } {
+  const full: number[] = [];
+  const partial: Array<[number, number]> = [];
+  for (const [id, busy] of quota.busy) {
+    const free = quota.max - busy;
+    if (free <= 0) full.push(id);
+    else partial.push([id, free]);
+  }
+  return { full, partial };
 }
 
 /**
@@ -42,6 +76,7 @@ export interface ClaimOptions {
  */
 export async function claimDue(store: Store, options: ClaimOptions): Promise<TrackedRow[]> {
   const { now, owner, leaseMs, limit } = options;
+  if (options.perInstallation) return await claimDueFairly(store, options, options.perInstallation);
   const due = store.db
     .selectFrom("tracked_issues")
     .where("next_due_at", "<=", now)
@@ -72,6 +107,79 @@ export async function claimDue(store: Store, options: ClaimOptions): Promise<Tra
           .returningAll()
           .execute();
   return rows.sort((a, b) => (a.next_due_at ?? 0) - (b.next_due_at ?? 0));
+}
+
+/**
+ * `claimDue` with a share per installation: the due rows are numbered per installation (earliest
+ * first, a window function), rows beyond an installation's free share are left, and the earliest
+ * `limit` of the rest are leased. One statement, atomic like `claimDue`; on PostgreSQL the rows
+ * are locked (`FOR UPDATE SKIP LOCKED`) at a query level of their own, since a window function
+ * and a row lock cannot share one.
+ */
+async function claimDueFairly(
+  store: Store,
+  options: ClaimOptions,
+  quota: InstallationQuota,
+): Promise<TrackedRow[]> {
+  const { now, owner, leaseMs, limit } = options;
+  const { full, partial } = quotaParts(quota);
+  const leaseFree = (eb: ExpressionBuilder<Database, "tracked_issues">) =>
+    eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]);
+  let numbered = store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => [
+      "repo",
+      "number",
+      "installation_id",
+      "next_due_at",
+      eb.fn
+        .agg<number>("row_number")
+        .over((ob) =>
+          ob.partitionBy("installation_id").orderBy("next_due_at").orderBy("repo").orderBy("number"),
+        )
+        .as("rn"),
+    ])
+    .where("next_due_at", "<=", now)
+    .where(leaseFree);
+  if (full.length > 0) numbered = numbered.where("installation_id", "not in", full);
+  const chosen = store.db
+    .selectFrom(numbered.as("c"))
+    .where((eb) => eb("c.rn", "<=", shareOf(eb, "c.installation_id", partial, quota.max)))
+    .orderBy("c.next_due_at")
+    .limit(limit);
+  const update = store.db
+    .updateTable("tracked_issues")
+    .set({ lease_owner: owner, lease_until: now + leaseMs })
+    .where(leaseFree);
+  let locked = store.db
+    .selectFrom("tracked_issues")
+    .select(["repo", "number"])
+    .where((eb) =>
+      eb(
+        eb.refTuple("repo", "number"),
+        "in",
+        chosen.select(["c.repo", "c.number"]).$asTuple("repo", "number"),
+      ),
+    )
+    .where(leaseFree);
+  if (store.dialect === "postgres") locked = locked.forUpdate().skipLocked();
+  const rows = await update
+    .where((eb) => eb(eb.refTuple("repo", "number"), "in", locked.$asTuple("repo", "number")))
+    .returningAll()
+    .execute();
+  return rows.sort((a, b) => (a.next_due_at ?? 0) - (b.next_due_at ?? 0));
+}
+
+/** `CASE installation WHEN id THEN free … ELSE max END`: the free share of the row's installation. */
+function shareOf<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  column: string,
+  partial: Array<[number, number]>,
+  max: number,
+): Expression<number> {
+  if (partial.length === 0) return sql.lit(max);
+  const cases = partial.map(([id, free]) => sql`when ${sql.lit(id)} then ${sql.lit(free)}`);
+  return sql<number>`case ${eb.ref(column as never)} ${sql.join(cases, sql` `)} else ${sql.lit(max)} end`;
 }
 
 /** Gives the row's lease back (only `owner`'s). False when `owner` no longer held it. */
@@ -235,7 +343,15 @@ export async function countByState(store: Store): Promise<Record<SlaState, numbe
 
 // --- Effects outbox --------------------------------------------------------------------------
 
-export type EffectStatus = "new" | "sending" | "done";
+/**
+ * What `beginEffect` found: `new` (this caller registered it), `retry` (an earlier try failed
+ * without landing; this caller took it over and must perform it), or the row's status as it is
+ * (`sending`, `done`, `failed`).
+ */
+export type EffectStatus = "new" | EffectRowStatus;
+
+/** One outbox row as stored. */
+export type EffectRow = Selectable<EffectsTable>;
 
 /**
  * Registers the intent to perform the effect `key` (e.g. `breach-comment:acme/app#12:1`).
@@ -259,8 +375,73 @@ export async function beginEffect(store: Store, key: string, now: number): Promi
       .where("key", "=", key)
       .executeTakeFirst();
     // Gone between the two statements (cancelled or pruned): try to register it again.
-    if (row) return row.status;
+    if (!row) continue;
+    if (row.status !== "retry") return row.status;
+    // A failed try that did not land: exactly one caller takes it over (back to `sending`).
+    const taken = await store.db
+      .updateTable("effects")
+      .set({ status: "sending", updated_at: now })
+      .where("key", "=", key)
+      .where("status", "=", "retry")
+      .executeTakeFirst();
+    if (taken.numUpdatedRows > 0n) return "retry";
   }
+}
+
+/** The outbox row of `key`, or undefined when the effect was never begun. */
+export async function getEffect(store: Store, key: string): Promise<EffectRow | undefined> {
+  return await store.db.selectFrom("effects").selectAll().where("key", "=", key).executeTakeFirst();
+}
+
+export interface EffectFailure {
+  /**
+   * `retry`: it did not land (or is idempotent): the next attempt sends it again. `sending`: it
+   * may have landed and must not be doubled: never sent again. `failed`: given up.
+   */
+  status: "retry" | "sending" | "failed";
+  /** Redacted one-line error, kept for operators (no secrets, no customer text). */
+  error: string;
+  /** Epoch ms before which the next try should not run (Retry-After), or null. */
+  retryAt: number | null;
+}
+
+/**
+ * Records a failed try of the effect `key` at `now` (epoch ms): counts it, keeps the first
+ * failure's instant (the give-up limit counts from it) and the error. Never marks it `done`.
+ * Returns the row as it is afterwards.
+ */
+export async function failEffect(
+  store: Store,
+  key: string,
+  now: number,
+  failure: EffectFailure,
+): Promise<EffectRow> {
+  const error = failure.error.slice(0, 1_000);
+  await store.db
+    .insertInto("effects")
+    .values({
+      key,
+      status: failure.status,
+      updated_at: now,
+      attempts: 1,
+      first_failed_at: now,
+      retry_at: failure.retryAt,
+      last_error: error,
+    })
+    .onConflict((oc) =>
+      oc.column("key").doUpdateSet((eb) => ({
+        status: failure.status,
+        updated_at: now,
+        attempts: eb("effects.attempts", "+", 1),
+        first_failed_at: eb.fn.coalesce("effects.first_failed_at", eb.val(now)),
+        retry_at: failure.retryAt,
+        last_error: error,
+      })),
+    )
+    .execute();
+  const row = await getEffect(store, key);
+  if (!row) throw new Error(`effect ${key} vanished while its failure was recorded`);
+  return row;
 }
 
 /** Records that the effect `key` was made. */
@@ -316,15 +497,17 @@ export async function enqueueDelivery(store: Store, delivery: Delivery): Promise
  */
 export async function claimInbox(store: Store, options: ClaimOptions): Promise<InboxRow[]> {
   const { now, owner, leaseMs, limit } = options;
-  let candidates = store.db
-    .selectFrom("inbox")
-    .select("delivery_id")
-    .where("done_at", "is", null)
-    .where("available_at", "<=", now)
-    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
-    .orderBy("available_at")
-    .orderBy("received_at")
-    .limit(limit);
+  let candidates = options.perInstallation
+    ? fairInboxCandidates(store, options, options.perInstallation)
+    : store.db
+        .selectFrom("inbox")
+        .select("delivery_id")
+        .where("done_at", "is", null)
+        .where("available_at", "<=", now)
+        .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]))
+        .orderBy("available_at")
+        .orderBy("received_at")
+        .limit(limit);
   if (store.dialect === "postgres") candidates = candidates.forUpdate().skipLocked();
   const rows = await store.db
     .updateTable("inbox")
@@ -337,6 +520,46 @@ export async function claimInbox(store: Store, options: ClaimOptions): Promise<I
   return rows
     .map((row) => ({ ...row, payload: JSON.parse(row.payload) as unknown }))
     .sort((a, b) => a.available_at - b.available_at || a.received_at - b.received_at);
+}
+
+/**
+ * The deliveries `claimInbox` takes with a share per installation: numbered per installation
+ * (oldest first, a window function), those beyond an installation's free share left, the oldest
+ * `limit` of the rest. A plain `SELECT delivery_id FROM inbox WHERE delivery_id IN (…)` around
+ * the window, so PostgreSQL can lock its rows (`FOR UPDATE` is not allowed beside a window).
+ */
+function fairInboxCandidates(store: Store, options: ClaimOptions, quota: InstallationQuota) {
+  const { now, limit } = options;
+  const { full, partial } = quotaParts(quota);
+  let numbered = store.db
+    .selectFrom("inbox")
+    .select((eb) => [
+      "delivery_id",
+      "installation_id",
+      "available_at",
+      "received_at",
+      eb.fn
+        .agg<number>("row_number")
+        .over((ob) => ob.partitionBy("installation_id").orderBy("available_at").orderBy("received_at"))
+        .as("rn"),
+    ])
+    .where("done_at", "is", null)
+    .where("available_at", "<=", now)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]));
+  if (full.length > 0) numbered = numbered.where("installation_id", "not in", full);
+  const chosen = store.db
+    .selectFrom(numbered.as("c"))
+    .select("c.delivery_id")
+    .where((eb) => eb("c.rn", "<=", shareOf(eb, "c.installation_id", partial, quota.max)))
+    .orderBy("c.available_at")
+    .orderBy("c.received_at")
+    .limit(limit);
+  return store.db
+    .selectFrom("inbox")
+    .select("delivery_id")
+    .where("delivery_id", "in", chosen)
+    .where("done_at", "is", null)
+    .where((eb) => eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]));
 }
 
 /** Marks `owner`'s delivery processed. False when the lease was lost (another process has it). */

@@ -303,7 +303,7 @@ describe("files that are not a config", () => {
       problems: [
         {
           path: "",
-          message: `big.yml is ${text.length} characters long, more than the 262144 a config may have; check that this is the right file`,
+          message: `big.yml is ${text.length} characters long, more than the ${MAX_CONFIG_CHARS} a config may have; check that this is the right file`,
         },
       ],
     });

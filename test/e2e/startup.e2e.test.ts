@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -107,6 +108,22 @@ describe("bad credentials: exit 1 with one line that names the variable, never t
       "an APP_ID that is not a number",
       { APP_ID: "my-app", PRIVATE_KEY_PATH: key, WEBHOOK_SECRET: "s" },
       /^support-sla: APP_ID: /,
+    ],
+    [
+      "an EC key (GitHub App keys are RSA)",
+      {
+        APP_ID: "12",
+        WEBHOOK_SECRET: "s",
+        PRIVATE_KEY: generateKeyPairSync("ec", { namedCurve: "prime256v1" })
+          .privateKey.export({ type: "pkcs8", format: "pem" })
+          .toString(),
+      },
+      /^support-sla: PRIVATE_KEY: holds an ec key, not the RSA key/,
+    ],
+    [
+      "a SLACK_WEBHOOK_URL that is not a URL",
+      { APP_ID: "12", WEBHOOK_SECRET: "s", PRIVATE_KEY_PATH: key, SLACK_WEBHOOK_URL: "notaurl" },
+      /^support-sla: SLACK_WEBHOOK_URL: "notaurl" is not a URL/,
     ],
   ];
   for (const [what, env, expected] of cases) {
@@ -240,7 +257,7 @@ describe("a local trial through a webhook proxy channel (WEBHOOK_PROXY_URL)", ()
     world.seedRepo(OWNER, "proxied");
     // The channel: a loopback server-sent-events stream shaped like smee.io's (headers and body as JSON).
     const streams: ServerResponse[] = [];
-    const channel = createServer((req, res) => {
+    const channel = createServer((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
       res.write(": connected\n\n");
       streams.push(res);
@@ -299,7 +316,10 @@ describe("registration (no APP_ID yet)", () => {
     await waitFor(() => app.lines().some((l) => l.includes("not registered yet")), {
       diagnostics: app.output,
     });
-    const page = await (await fetch(`http://127.0.0.1:${port}/`)).text();
+    const opened = await fetch(`http://127.0.0.1:${port}/`);
+    const cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0] as string;
+    expect(cookie).toMatch(/^support_sla_registration=[0-9a-f]{32}$/);
+    const page = await opened.text();
     const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n)));
     const manifest = JSON.parse(decode(/name="manifest" value="([^"]*)"/.exec(page)?.[1] ?? "null"));
     expect(manifest.hook_attributes.url).toBe("https://sla.example.com/api/github/webhooks");
@@ -310,19 +330,24 @@ describe("registration (no APP_ID yet)", () => {
       new RegExp(`^http://127\\.0\\.0\\.1:${world.gh.port}/settings/apps/new\\?state=[0-9a-f]+$`),
     );
     const state = new URL(action).searchParams.get("state");
+    const callback = (code: string, st: string | null, withCookie: boolean) =>
+      fetch(`http://127.0.0.1:${port}/probot/setup?code=${code}&state=${st}`, {
+        redirect: "manual",
+        headers: withCookie ? { cookie } : {},
+      });
 
-    // GitHub sends the browser back with a code; a wrong state is refused and writes nothing.
+    // GitHub sends the browser back with a code. A wrong state, or the right one from another
+    // browser (no cookie), is refused and writes nothing.
     const pem = generatePrivateKey();
     const code = world.gh.manifestCode({ pem, webhook_secret: "from-github" });
-    const forged = await fetch(`http://127.0.0.1:${port}/probot/setup?code=${code}&state=wrong`, {
-      redirect: "manual",
-    });
-    expect(forged.status).toBe(400);
-    const done = await fetch(`http://127.0.0.1:${port}/probot/setup?code=${code}&state=${state}`, {
-      redirect: "manual",
-    });
+    expect((await callback(code, "wrong", true)).status).toBe(400);
+    expect((await callback(code, state, false)).status).toBe(400);
+    const done = await callback(code, state, true);
     expect(done.status).toBe(302);
     expect(done.headers.get("location")).toMatch(/\/installations\/new$/);
+    // Once registered, no other callback can replace the credentials.
+    const other = world.gh.manifestCode({ pem: generatePrivateKey(), webhook_secret: "someone-else" });
+    expect((await callback(other, state, true)).status).toBe(409);
     const env = parseEnv(readFileSync(join(cwd, ".env"), "utf8"));
     expect(env).toMatchObject({
       APP_ID: String(world.gh.appId),

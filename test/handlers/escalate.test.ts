@@ -217,6 +217,7 @@ describe("the scheduler", () => {
 
     crash = false;
     h.clock.set("2026-11-30T08:33:00Z"); // the dead attempt's lease has expired
+    api().get("/app").reply(200, { id: 1, slug: "support-sla" }); // whose comment is ours: GET /app
     api()
       .get(`${ISSUE}/comments`)
       .query(true)

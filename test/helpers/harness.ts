@@ -167,11 +167,10 @@ export function mockSetupReads(spec: SetupSpec, scope = nock(API)) {
     scope.get(configPath(REPO)).query(true).reply(404, { message: "Not Found" });
     scope.get(configPath(".github")).query(true).reply(404, { message: "Not Found" });
   } else {
-    // Read by the config plugin, then once more as text for line numbers.
+    // Read once, as text (problems carry their YAML line).
     scope
       .get(configPath(REPO))
       .query(true)
-      .times(2)
       .reply(200, spec.config, { "content-type": "text/plain; charset=utf-8" });
   }
   const dir = /^\/repos\/acme\/support\/contents\/\.github(\/|%2F)ISSUE_TEMPLATE(\?|$)/;

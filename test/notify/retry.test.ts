@@ -137,6 +137,7 @@ describe("postJsonWithRetry against a local server", () => {
       attempts: 1,
       status: 404,
       error: `test answered 404: no such hook /hook/${REDACTED}`,
+      failure: "permanent",
     });
     expect(delays).toEqual([]);
     expect(captured.dump()).not.toContain(secret);

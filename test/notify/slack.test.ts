@@ -192,6 +192,7 @@ describe("createSlackNotifier against a local Slack stand-in", () => {
       attempts: 1,
       status: 400,
       error: "slack answered 400: invalid_payload",
+      failure: "permanent",
     });
     expect(delays).toEqual([]);
   });

@@ -114,8 +114,17 @@ function createCheckRun(c: RouteContext): StandInReply {
     return validationFailed([{ resource: "CheckRun", code: "missing_field", field: "name/head_sha" }]);
   }
   const output = (b.output ?? {}) as Json;
-  if (typeof output.summary === "string" && output.summary.length > 65_535) {
-    return validationFailed([{ resource: "CheckRun", code: "custom", field: "output.summary" }]);
+  // GitHub: summary and text "Maximum length: 65535 characters", enforced on bytes in practice
+  // (github/rest-api-description#5399); at most 50 annotations per request.
+  for (const field of ["summary", "text"] as const) {
+    const value = output[field];
+    if (typeof value === "string" && Buffer.byteLength(value, "utf8") > 65_535) {
+      const message = `${field} is too long (maximum is 65535 characters)`;
+      return validationFailed([{ resource: "CheckRun", code: "custom", field: `output.${field}`, message }]);
+    }
+  }
+  if (Array.isArray(output.annotations) && output.annotations.length > 50) {
+    return validationFailed([{ resource: "CheckRun", code: "custom", field: "output.annotations" }]);
   }
   const id = c.state.nextId();
   const now = c.state.now();

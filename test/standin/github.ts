@@ -69,6 +69,20 @@ export interface FaultSpec {
   primaryRateLimit?: boolean;
   /** Replaces the default body. */
   body?: unknown;
+  /**
+   * Holds the request this many milliseconds before answering with `status` (a connection that
+   * hangs); `releaseHangs()` and `stop()` end the wait early. The client may give up first.
+   */
+  hangMs?: number;
+}
+
+/** A request a `hangMs` fault is holding. */
+export interface HeldRequest {
+  method: string;
+  /** Percent-decoded path without `/api/v3`. */
+  path: string;
+  /** Wall-clock time the hold began (ms since epoch). */
+  since: number;
 }
 
 interface Fault {
@@ -90,6 +104,8 @@ export class GitHubStandIn extends StandInServer {
   readonly #state: GitHubState;
   readonly #routes: Array<{ method: string; route: CompiledRoute; handler: Handler; auth?: "jwt" | "none" }>;
   #faults: Fault[] = [];
+  #held = new Map<number, { request: HeldRequest; release: () => void }>();
+  #heldSeq = 0;
   #rateRemaining = 5000;
 
   constructor(options: GitHubStandInOptions = {}) {
@@ -264,6 +280,21 @@ export class GitHubStandIn extends StandInServer {
     this.#faults = [];
   }
 
+  /** Requests a `hangMs` fault is holding right now, oldest first. */
+  heldRequests(): HeldRequest[] {
+    return [...this.#held.values()].map((h) => ({ ...h.request }));
+  }
+
+  /** Ends every hold now: each held request gets its fault's answer (if the client still listens). */
+  releaseHangs(): void {
+    for (const { release } of [...this.#held.values()]) release();
+  }
+
+  override async stop(): Promise<void> {
+    this.releaseHangs();
+    await super.stop();
+  }
+
   /**
    * What GitHub does when an admin confirms a manifest registration: a one-time `code` (valid for
    * `POST /app-manifests/{code}/conversions`) whose conversion returns this PEM and webhook secret.
@@ -364,12 +395,13 @@ export class GitHubStandIn extends StandInServer {
     };
   }
 
-  protected handle(req: StandInRequest): StandInReply {
+  protected handle(req: StandInRequest): StandInReply | Promise<StandInReply> {
     if (!req.rawPath.startsWith(`${API_PREFIX}/`)) {
       return json(404, { message: `Not Found (the API lives under ${API_PREFIX})` });
     }
-    const fault = this.#takeFault(req);
-    if (fault) return { ...fault, fault: true };
+    const taken = this.#takeFault(req);
+    if (taken?.hangMs !== undefined) return this.#hold(req, taken.hangMs, taken.reply);
+    if (taken) return { ...taken.reply, fault: true };
     for (const { method, route, handler, auth } of this.#routes) {
       if (method !== req.method) continue;
       const params = matchRoute(route, req.encodedPath);
@@ -408,7 +440,21 @@ export class GitHubStandIn extends StandInServer {
     return null;
   }
 
-  #takeFault(req: StandInRequest): StandInReply | null {
+  /** Answers `reply` after `ms`, or at `releaseHangs()`/`stop()`, whichever comes first. */
+  #hold(req: StandInRequest, ms: number, reply: StandInReply): Promise<StandInReply> {
+    const id = ++this.#heldSeq;
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.#held.delete(id);
+        resolve({ ...reply, fault: true });
+      };
+      const timer = setTimeout(release, ms);
+      this.#held.set(id, { request: { method: req.method, path: req.path, since: Date.now() }, release });
+    });
+  }
+
+  #takeFault(req: StandInRequest): { reply: StandInReply; hangMs?: number } | null {
     const fault = this.#faults.find(
       (f) =>
         f.left > 0 &&
@@ -419,7 +465,10 @@ export class GitHubStandIn extends StandInServer {
     );
     if (!fault) return null;
     fault.left -= 1;
-    return faultReply(fault.spec);
+    return {
+      reply: faultReply(fault.spec),
+      ...(fault.spec.hangMs !== undefined ? { hangMs: fault.spec.hangMs } : {}),
+    };
   }
 }
 

@@ -93,6 +93,10 @@ export interface PagerDutyIncident {
  */
 export class PagerDutyStandIn extends StandInServer {
   #faults = new FaultQueue();
+  /** `retry-after` sent with the next queued faults (by position), when set. */
+  #retryAfter: Array<string | undefined> = [];
+  /** Every POST answers `status` until this instant (epoch ms), then the queue applies again. */
+  #window: { status: number; until: number; retryAfter?: string } | null = null;
   #events: PagerDutyEvent[] = [];
   #incidents = new Map<string, PagerDutyIncident>();
 
@@ -106,8 +110,22 @@ export class PagerDutyStandIn extends StandInServer {
     return `${this.url}/v2/enqueue`;
   }
 
-  failNext(status: number, times = 1): void {
+  /**
+   * The next `times` POSTs answer `status`; `options.retryAfter` (e.g. "120", or an HTTP date) is
+   * sent as `retry-after` with each, as PagerDuty may on a 429.
+   */
+  failNext(status: number, times = 1, options: { retryAfter?: string } = {}): void {
     this.#faults.push(status, times);
+    for (let i = 0; i < times; i++) this.#retryAfter.push(options.retryAfter);
+  }
+
+  /** Every POST answers `status` for the next `ms` milliseconds (an outage, a throttled window). */
+  failFor(status: number, ms: number, options: { retryAfter?: string } = {}): void {
+    this.#window = {
+      status,
+      until: Date.now() + ms,
+      ...(options.retryAfter !== undefined ? { retryAfter: options.retryAfter } : {}),
+    };
   }
 
   pendingFaults(): number {
@@ -129,7 +147,14 @@ export class PagerDutyStandIn extends StandInServer {
       return { status: 404, body: { status: "not found", message: "Not Found" }, route: null };
     }
     const route = "POST /v2/enqueue";
-    const fault = this.#faults.take();
+    const inWindow = this.#window !== null && Date.now() < this.#window.until ? this.#window : null;
+    const queued = inWindow ? undefined : this.#faults.take();
+    const retryAfter = inWindow
+      ? inWindow.retryAfter
+      : queued !== undefined
+        ? this.#retryAfter.shift()
+        : undefined;
+    const fault = inWindow ? inWindow.status : queued;
     if (fault !== undefined) {
       const body =
         fault === 429
@@ -140,7 +165,13 @@ export class PagerDutyStandIn extends StandInServer {
           : fault === 400
             ? { status: "invalid event", message: "Event object is invalid", errors: ["injected failure"] }
             : "Internal Server Error";
-      return { status: fault, body, route, fault: true };
+      return {
+        status: fault,
+        body,
+        route,
+        fault: true,
+        ...(retryAfter !== undefined ? { headers: { "retry-after": retryAfter } } : {}),
+      };
     }
     const errors = this.#validate(req.body);
     if (errors.length > 0) {

@@ -8,6 +8,7 @@ import {
   repoKey,
   saveTrackedIssue,
 } from "../../src/store/intake-store.js";
+import { migrationProvider } from "../../src/store/migrations.js";
 import {
   claimDue,
   countByState,
@@ -20,6 +21,7 @@ import {
   updateTracked,
   updateTrackedUnleased,
 } from "../../src/store/tracking-store.js";
+import { fairClaimContract } from "./contract-fair.js";
 import { queueContract } from "./contract-queues.js";
 import { type Context, issue, T0 } from "./fixtures.js";
 
@@ -56,6 +58,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
 
     trackingContract(ctx);
     queueContract(ctx);
+    fairClaimContract(ctx);
   });
 }
 
@@ -69,7 +72,9 @@ function trackingContract(ctx: Context): void {
       const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
         again.db,
       );
-      expect(names.rows.map((r) => r.name)).toEqual(["0001_intake", "0002_sla", "0003_post_mortem"]);
+      expect(names.rows.map((r) => r.name)).toEqual(
+        Object.keys(await migrationProvider.getMigrations()).sort(),
+      );
       const third = await ctx.peer();
       expect((await getTrackedIssue(third, key(1)))?.number).toBe(1);
     });

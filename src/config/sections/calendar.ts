@@ -2,7 +2,8 @@ import { z } from "zod";
 import { WEEKDAYS, type Weekday } from "../../domain/calendar-types.js";
 import { checkHolidayCalendar } from "../../domain/holidays.js";
 import { DEFAULT_TIMEZONE, DEFAULT_WEEK } from "../defaults.js";
-import { expected, quoted } from "../messages.js";
+import { limitedString, MAX_CHARS, MAX_ITEMS, tooManyItems } from "../limits.js";
+import { echo, expected, quoted } from "../messages.js";
 import { didYouMean } from "../suggest.js";
 import { findOverlaps, formatRange, parseTimeRange, TIME_RANGE_PATTERN } from "../time-range.js";
 
@@ -14,18 +15,20 @@ import { findOverlaps, formatRange, parseTimeRange, TIME_RANGE_PATTERN } from ".
 export function timeZoneProblem(zone: string): string | null {
   const example = 'use an IANA name such as "Europe/Brussels" or "America/New_York"';
   if (/^[+-]|^$/.test(zone.trim())) {
-    return `${JSON.stringify(zone)} is not an IANA time zone; ${example} (a fixed offset would ignore daylight saving time)`;
+    return `${echo(zone)} is not an IANA time zone; ${example} (a fixed offset would ignore daylight saving time)`;
   }
   try {
     new Intl.DateTimeFormat("en-US", { timeZone: zone });
     return null;
   } catch {
-    return `${JSON.stringify(zone)} is not a time zone known to this runtime; ${example}${didYouMean(zone, Intl.supportedValuesOf("timeZone"))}`;
+    return `${echo(zone)} is not a time zone known to this runtime; ${example}${didYouMean(zone, Intl.supportedValuesOf("timeZone"))}`;
   }
 }
 
-export const timezoneSchema = z
-  .string({ error: expected('an IANA time zone name such as "Europe/Brussels"') })
+export const timezoneSchema = limitedString(
+  MAX_CHARS.timezone,
+  'an IANA time zone name such as "Europe/Brussels"',
+)
   .superRefine((zone, ctx) => {
     const problem = timeZoneProblem(zone);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -37,8 +40,7 @@ export const timezoneSchema = z
 
 // ---------------------------------------------------------------- business_hours
 
-const timeRangeSchema = z
-  .string({ error: expected('a time range "HH:MM-HH:MM", e.g. "09:00-17:00"') })
+const timeRangeSchema = limitedString(MAX_CHARS.timeRange, 'a time range "HH:MM-HH:MM", e.g. "09:00-17:00"')
   // Not `abort: true`: an aborting issue would also stop the day's overlap check.
   .regex(TIME_RANGE_PATTERN, {
     error: (issue) => {
@@ -56,6 +58,10 @@ const daySchema = (day: Weekday) =>
   z
     .array(timeRangeSchema, {
       error: expected(`a list of ranges such as ["09:00-17:00"] ([] for a closed day)`),
+    })
+    .max(MAX_ITEMS.rangesPerDay, {
+      abort: true,
+      error: tooManyItems(MAX_ITEMS.rangesPerDay, "opening ranges a day"),
     })
     .superRefine(
       (texts, ctx) => {
@@ -108,8 +114,7 @@ function isCalendarDate(text: string): boolean {
 
 export const holidaysSchema = z
   .array(
-    z
-      .string({ error: expected('a date "YYYY-MM-DD", e.g. "2026-12-24"') })
+    limitedString(MAX_CHARS.date, 'a date "YYYY-MM-DD", e.g. "2026-12-24"')
       .regex(DATE_PATTERN, {
         abort: true,
         error: (issue) => `${quoted(issue)} is not a date; write YYYY-MM-DD, e.g. "2026-12-24"`,
@@ -119,22 +124,20 @@ export const holidaysSchema = z
       }),
     { error: expected('a list of dates such as ["2026-12-24"]') },
   )
+  .max(MAX_ITEMS.holidays, { error: tooManyItems(MAX_ITEMS.holidays, "holidays") })
   .default([])
   .describe("Extra closed local dates, `YYYY-MM-DD` (e.g. `2026-12-24`); a holiday closes its whole date.");
 
 export const holidayCalendarSchema = z
   .strictObject(
     {
-      country: z
-        .string({ error: expected("a country code such as BE") })
+      country: limitedString(MAX_CHARS.holidayCode, "a country code such as BE")
         .min(1)
         .describe("Country code as the `date-holidays` library names it, e.g. `BE`, `DE`, `US`."),
-      state: z
-        .string({ error: expected("a state code such as BY") })
+      state: limitedString(MAX_CHARS.holidayCode, "a state code such as BY")
         .optional()
         .describe("State or province code within the country, e.g. `BY` (Bavaria) with `country: DE`."),
-      region: z
-        .string({ error: expected("a region code") })
+      region: limitedString(MAX_CHARS.holidayCode, "a region code")
         .optional()
         .describe("Region code within the state, where `date-holidays` has one."),
     },

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseDuration } from "../../domain/duration.js";
+import { limitedString, MAX_CHARS, MAX_ITEMS, tooManyItems } from "../limits.js";
 import { expected, quoted } from "../messages.js";
 
 /* What happens after the first response: the post-mortem follow-up and the weekly SLA report. */
@@ -23,11 +24,15 @@ export const postMortemSchema = z
   .strictObject(
     {
       priorities: z
-        .array(z.string(), { error: expected("a list of priority keys such as [production-down]") })
+        .array(limitedString(MAX_CHARS.key, "a priority key such as production-down"), {
+          error: expected("a list of priority keys such as [production-down]"),
+        })
+        .max(MAX_ITEMS.postMortemPriorities, {
+          error: tooManyItems(MAX_ITEMS.postMortemPriorities, "priorities"),
+        })
         .default(DEFAULT_POST_MORTEM.priorities)
         .describe("Closing an issue of one of these priorities asks the team whether a post-mortem is due."),
-      due: z
-        .string({ error: expected('a duration such as "72h"') })
+      due: limitedString(MAX_CHARS.duration, 'a duration such as "72h"')
         .superRefine((text, ctx) => {
           const parsed = parseDuration(text);
           if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });

@@ -7,6 +7,7 @@ import {
   DEFAULT_TYPE,
   DEFAULT_TYPES,
 } from "../defaults.js";
+import { limitedString, MAX_CHARS } from "../limits.js";
 import {
   checkPriorityEntries,
   checkTypeEntries,
@@ -28,14 +29,15 @@ const labelName = z
     error: (issue) => `${quoted(issue)} is too long; GitHub allows at most 50 characters in a label name`,
   });
 
-const labelColor = z
-  .string({ error: expected('a colour as 6 hex digits in quotes, e.g. "d93f0b"') })
-  .regex(/^[0-9a-fA-F]{6}$/, {
+const labelColor = limitedString(MAX_CHARS.color, 'a colour as 6 hex digits in quotes, e.g. "d93f0b"').regex(
+  /^[0-9a-fA-F]{6}$/,
+  {
     error: (issue) =>
       String(issue.input).startsWith("#")
         ? `${quoted(issue)}: write the colour without "#", e.g. "${String(issue.input).slice(1)}"`
         : `${quoted(issue)} is not a colour; write 6 hex digits without "#", e.g. "d93f0b"`,
-  });
+  },
+);
 
 const labelDescription = z.string({ error: expected("a short text") }).max(100, {
   error: "is too long; GitHub allows at most 100 characters in a label description",
@@ -46,7 +48,7 @@ const labelDescription = z.string({ error: expected("a short text") }).max(100, 
 const KEY_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 const entryKey = (kind: string, example: string) =>
-  z.string().regex(KEY_PATTERN, {
+  limitedString(MAX_CHARS.key, `a ${kind} key such as "${example}"`).regex(KEY_PATTERN, {
     error: (issue) =>
       `${quoted(issue)} is not a valid ${kind} key; use lowercase letters and digits joined by hyphens, e.g. "${example}"`,
   });
@@ -57,6 +59,11 @@ const responseSchema = z
       issue.code === "invalid_type" && typeof issue.input === "number"
         ? `${issue.input} has no unit; write "${issue.input}m" for minutes or "${issue.input}h" for hours`
         : expected('a duration such as "30m", "1h" or "next-business-day"')(issue),
+  })
+  .max(MAX_CHARS.duration, {
+    abort: true,
+    error: (issue) =>
+      `is ${String(issue.input).length} characters long; at most ${MAX_CHARS.duration} are allowed here (write a duration such as "30m", "1h" or "next-business-day")`,
   })
   .superRefine((text, ctx) => {
     const parsed = parseDuration(text);
@@ -141,8 +148,7 @@ const typeEntrySchema = z.strictObject(
     label: labelName
       .optional()
       .describe("GitHub label that marks an issue of this type. Default for a new key: `type: <key>`."),
-    form: z
-      .string({ error: expected('a form file name such as "problem.yml", or null') })
+    form: limitedString(MAX_CHARS.form, 'a form file name such as "problem.yml", or null')
       .regex(FORM_PATTERN, {
         error: (issue) =>
           String(issue.input).includes("/")

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AUTHOR_ASSOCIATIONS, DEFAULT_ESCALATION, DEFAULT_TEAM } from "../defaults.js";
+import { limitedString, MAX_CHARS, MAX_ITEMS, tooManyItems } from "../limits.js";
 import { describeValue, expected, quoted } from "../messages.js";
 import { didYouMean } from "../suggest.js";
 
@@ -10,7 +11,7 @@ import { didYouMean } from "../suggest.js";
 const LOGIN_PATTERN = /^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
 const TEAM_PATTERN = /^@?[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-const login = z.string({ error: expected('a GitHub login such as "octocat"') }).regex(LOGIN_PATTERN, {
+const login = limitedString(MAX_CHARS.login, 'a GitHub login such as "octocat"').regex(LOGIN_PATTERN, {
   error: (issue) => `${quoted(issue)} is not a GitHub login; write a user name such as "octocat"`,
 });
 
@@ -31,19 +32,22 @@ export const teamSchema = z
         ),
       users: z
         .array(login, { error: expected('a list of logins such as ["octocat"]') })
+        .max(MAX_ITEMS.people, { error: tooManyItems(MAX_ITEMS.people, "logins") })
         .default(DEFAULT_TEAM.users)
         .describe("GitHub logins that count as the team whatever their association, e.g. `octocat`."),
       teams: z
         .array(
-          z.string({ error: expected('a team such as "acme/support"') }).regex(TEAM_PATTERN, {
+          limitedString(MAX_CHARS.team, 'a team such as "acme/support"').regex(TEAM_PATTERN, {
             error: (issue) => `${quoted(issue)} is not a team; write "org/team-slug", e.g. "acme/support"`,
           }),
           { error: expected('a list of teams such as ["acme/support"]') },
         )
+        .max(MAX_ITEMS.people, { error: tooManyItems(MAX_ITEMS.people, "teams") })
         .default(DEFAULT_TEAM.teams)
         .describe("GitHub teams (`org/team-slug`) whose members count as the team."),
       ignore: z
         .array(login, { error: expected('a list of logins such as ["renovate-helper"]') })
+        .max(MAX_ITEMS.people, { error: tooManyItems(MAX_ITEMS.people, "logins") })
         .default(DEFAULT_TEAM.ignore)
         .describe(
           "Logins whose comments never count as a response (bots and the issue's author never count anyway).",
@@ -81,8 +85,7 @@ function isWebAddress(text: string): boolean {
 export const escalationSchema = z
   .strictObject(
     {
-      warn_at: z
-        .string({ error: expected('a percentage such as "80%"') })
+      warn_at: limitedString(MAX_CHARS.duration, 'a percentage such as "80%"')
         .regex(PERCENT_PATTERN, {
           error: (issue) => `${quoted(issue)} is not a percentage from 1% to 99%; write e.g. "80%"`,
         })
@@ -92,7 +95,7 @@ export const escalationSchema = z
         ),
       mention: z
         .array(
-          z.string({ error: expected('"@user" or "@org/team"') }).regex(MENTION_PATTERN, {
+          limitedString(MAX_CHARS.team, '"@user" or "@org/team"').regex(MENTION_PATTERN, {
             error: (issue) =>
               String(issue.input).startsWith("@")
                 ? `${quoted(issue)} is not a GitHub mention; write "@user" or "@org/team"`
@@ -100,12 +103,12 @@ export const escalationSchema = z
           }),
           { error: expected('a list such as ["@acme/support"]') },
         )
+        .max(MAX_ITEMS.mentions, { error: tooManyItems(MAX_ITEMS.mentions, "mentions") })
         .default(DEFAULT_ESCALATION.mention)
         .describe(
           'Who a breach comment mentions: `@user` or `@org/team`. Default: nobody; set it (e.g. `["@acme/support"]`) so breaches reach someone.',
         ),
-      phone: z
-        .string({ error: expected('a phone number in quotes, e.g. "+32 2 123 45 67"') })
+      phone: limitedString(MAX_CHARS.phone, 'a phone number in quotes, e.g. "+32 2 123 45 67"')
         .regex(PHONE_PATTERN, {
           error: (issue) =>
             `${quoted(issue)} is not a phone number; write digits with an optional leading "+", e.g. "+32 2 123 45 67"`,
@@ -115,8 +118,7 @@ export const escalationSchema = z
         .describe(
           "Escalation phone number given to customers on Production-down issues, e.g. `+32 2 123 45 67`; null: none.",
         ),
-      chat: z
-        .string({ error: expected('a link such as "https://acme.slack.com/archives/C0123"') })
+      chat: limitedString(MAX_CHARS.url, 'a link such as "https://acme.slack.com/archives/C0123"')
         .refine(isWebAddress, {
           error: (issue) =>
             `${quoted(issue)} is not a web address; write the chat channel's https:// link, e.g. "https://acme.slack.com/archives/C0123"`,
@@ -131,8 +133,10 @@ export const escalationSchema = z
   .default(DEFAULT_ESCALATION)
   .describe("Warnings before a deadline and escalation when it passes.");
 
-export const extendsSchema = z
-  .string({ error: expected('a repository such as ".github" or "acme/support-config"') })
+export const extendsSchema = limitedString(
+  MAX_CHARS.extends,
+  'a repository such as ".github" or "acme/support-config"',
+)
   .optional()
   .describe(
     "Probot's `_extends`: start from the same file in another repository, e.g. `.github` or `acme/support-config:.github/support-sla.yml`.",

@@ -1,5 +1,6 @@
 import type { Policy, PriorityPolicy } from "../../config/policy.js";
 import { formatLocal, formatUtc, inlineText } from "../../github/markdown.js";
+import { clip, fitBody, fitLines, formatCount, GITHUB_COMMENT_MAX, lazyList } from "../../helpers/limits.js";
 import type { BusinessCalendar, ClosedDay } from "../business-hours.js";
 import { computeDeadline } from "../deadline.js";
 import { formatDuration } from "../duration.js";
@@ -59,39 +60,97 @@ export function explainDeadline(
 
 const when = (ms: number, tz: string) => `${formatLocal(ms, tz)} (${formatUtc(ms)})`;
 
-/** The explanation as markdown, for a comment or a terminal. */
-export function renderExplanation(e: DeadlineExplanation, extra: string[] = []): string {
+export interface ExplanationOptions {
+  /**
+   * Longest text allowed, in characters (a comment: {@link GITHUB_COMMENT_MAX}). With a limit the
+   * lists (business intervals, holidays, closed days) show at most 60, 40 and 60 entries and end
+   * with "…and N more" when cut; the policy, zone, start and result lines always stay. Default: no
+   * limit (a terminal).
+   */
+  maxLength?: number;
+}
+
+/** The explanation as markdown, for a comment or a terminal. Throws RangeError for an unknown zone. */
+export function renderExplanation(
+  e: DeadlineExplanation,
+  extra: string[] = [],
+  options: ExplanationOptions = {},
+): string {
   const tz = e.timezone;
-  const lines = [
+  const limit = options.maxLength ?? Number.POSITIVE_INFINITY;
+  const bounded = Number.isFinite(limit);
+  const head = [
     `**How the first-response deadline was computed**`,
     "",
-    `- Policy: ${inlineText(e.priorityLabel)} (\`${e.priority}\`): ${e.rule}.`,
-    `- Time zone: ${tz}.`,
+    `- Policy: ${inlineText(e.priorityLabel)} (\`${clip(e.priority, 100)}\`): ${e.rule}.`,
+    `- Time zone: ${clip(tz, 100)}.`,
     `- Clock started: ${when(e.startAt, tz)}.`,
   ];
-  if (e.counted.length > 0) {
-    lines.push("- Business time counted:");
-    for (const i of e.counted) {
-      lines.push(
-        `  - ${formatLocal(i.start, tz)} → ${formatLocal(i.end, tz).split(", ")[1]}: ${formatDuration(i.ms)}`,
-      );
-    }
+  const tail: string[] = [];
+  const { explicit, calendar } = e.holidaysConfigured;
+  if (e.clock === "business") {
+    tail.push(
+      `- Holidays known: ${explicit} configured date(s)${calendar ? `, public holidays of ${clip(calendar, 60)}` : ""}.`,
+    );
   }
+  tail.push(...extra.map((l) => `- ${bounded ? clip(l, 1_000) : l}`));
+  tail.push(`- **Result: ${when(e.deadlineAt, tz)}.**`);
+  let room = limit - [...head, ...tail].reduce((n, l) => n + l.length + 1, 0);
+  const lists: string[] = [];
+  const take = (lines: string[]) => {
+    lists.push(...lines);
+    room -= lines.reduce((n, l) => n + l.length + 1, 0);
+  };
+
+  if (e.counted.length > 0) {
+    const intervals = lazyList(e.counted.length, (n) => {
+      const i = e.counted[n] as { start: number; end: number; ms: number };
+      return `  - ${formatLocal(i.start, tz)} → ${formatLocal(i.end, tz).split(", ")[1]}: ${formatDuration(i.ms)}`;
+    });
+    const total = formatDuration(e.counted.reduce((n, i) => n + i.ms, 0));
+    const fitted = fitLines(
+      intervals,
+      room / 2 - 40,
+      (n) => `  - …and ${formatCount(n)} more intervals (${total} counted in all)`,
+      bounded ? { maxItems: 60 } : {},
+    );
+    if (fitted.length > 0) take(["- Business time counted:", ...fitted]);
+  }
+  // Inline lists: each entry counts its ", " joiner.
+  const inline = { measure: (t: string) => t.length + 1 };
   const closed = e.skipped.filter((d) => d.reason !== "closed");
   const weekend = e.skipped.filter((d) => d.reason === "closed");
   if (closed.length > 0) {
-    lines.push(
-      `- Holidays skipped: ${closed.map((d) => `${d.date}${d.name ? ` (${inlineText(d.name, 60)})` : d.reason === "holiday" ? " (configured)" : ""}`).join(", ")}.`,
-    );
+    const days = lazyList(closed.length, (n) => {
+      const d = closed[n] as ClosedDay;
+      return `${d.date}${d.name ? ` (${inlineText(d.name, 60)})` : d.reason === "holiday" ? " (configured)" : ""}`;
+    });
+    const fitted = fitLines(days, room / 2 - 30, (n) => `and ${formatCount(n)} more`, {
+      ...inline,
+      ...(bounded ? { maxItems: 40 } : {}),
+    });
+    if (fitted.length > 0) take([`- Holidays skipped: ${fitted.join(", ")}.`]);
   }
-  if (weekend.length > 0) lines.push(`- Closed days skipped: ${weekend.map((d) => d.date).join(", ")}.`);
-  const { explicit, calendar } = e.holidaysConfigured;
-  if (e.clock === "business") {
-    lines.push(
-      `- Holidays known: ${explicit} configured date(s)${calendar ? `, public holidays of ${calendar}` : ""}.`,
+  if (weekend.length > 0) {
+    const fitted = fitLines(
+      weekend.map((d) => d.date),
+      room - 30,
+      (n) => `and ${formatCount(n)} more`,
+      { ...inline, ...(bounded ? { maxItems: 60 } : {}) },
     );
+    if (fitted.length > 0) take([`- Closed days skipped: ${fitted.join(", ")}.`]);
   }
-  lines.push(...extra.map((l) => `- ${l}`));
-  lines.push(`- **Result: ${when(e.deadlineAt, tz)}.**`);
-  return lines.join("\n");
+  const text = [...head, ...lists, ...tail].join("\n");
+  return bounded ? fitBody(text, limit) : text;
+}
+
+const EXPLAIN_FOOTER = "<sub>Asked by a team member with `/sla explain`.</sub>";
+
+/**
+ * The `/sla explain` reply: the explanation and a footer, at most {@link GITHUB_COMMENT_MAX}
+ * characters however many intervals, holidays or closed days it spans.
+ */
+export function renderExplainReply(e: DeadlineExplanation, extra: string[] = []): string {
+  const body = renderExplanation(e, extra, { maxLength: GITHUB_COMMENT_MAX - EXPLAIN_FOOTER.length - 2 });
+  return `${body}\n\n${EXPLAIN_FOOTER}`;
 }

@@ -1,4 +1,5 @@
 import { formatLocal, formatUtc, inlineText } from "../../github/markdown.js";
+import { capMentions, fitBody, formatCount, GITHUB_COMMENT_MAX } from "../../helpers/limits.js";
 import { formatDuration } from "../duration.js";
 
 /**
@@ -50,10 +51,14 @@ function overdue(ms: number): string {
 /** The breach comment: who must act, what was promised, by how much it was missed, what to do now. */
 export function renderBreachComment(v: BreachView): string {
   const lines = [breachMarker(v.cycle)];
-  const handles = v.mention.map((m) => m.trim()).filter(Boolean);
+  // At most GITHUB_MENTIONS_MAX handles, each once: the comment stays short and the pings land.
+  const mentioned = capMentions(v.mention);
+  const handles = mentioned.shown;
+  const others =
+    mentioned.more > 0 ? ` (and ${formatCount(mentioned.more)} more in \`escalation.mention\`)` : "";
   lines.push(
     handles.length > 0
-      ? `${handles.join(" ")}: **the first-response deadline of this issue has passed without a reply from the team.**`
+      ? `${handles.join(" ")}${others}: **the first-response deadline of this issue has passed without a reply from the team.**`
       : "**The first-response deadline of this issue has passed without a reply from the team.**",
     "",
     "| | |",
@@ -74,7 +79,7 @@ export function renderBreachComment(v: BreachView): string {
       ? "<sub>We are sorry for the wait: the people above have been alerted.</sub>"
       : "<sub>No one is set to be alerted on a breach: a repo admin can list handles under `escalation.mention` in `.github/support-sla.yml`.</sub>",
   );
-  return lines.join("\n");
+  return fitBody(lines.join("\n"), GITHUB_COMMENT_MAX);
 }
 
 export interface AtRiskView {
@@ -100,7 +105,11 @@ export function atRiskSlackText(v: AtRiskView): string {
 /** The extra line of the breach Slack message. Plain text. */
 export function breachSlackText(v: Pick<BreachView, "mention" | "deadlineAt" | "now" | "paged">): string {
   const parts = [`No team reply; overdue by ${overdue(v.now - v.deadlineAt)}.`];
-  if (v.mention.length > 0) parts.push(`Mentioned on the issue: ${v.mention.join(", ")}.`);
+  const mentioned = capMentions(v.mention);
+  if (mentioned.shown.length > 0) {
+    const more = mentioned.more > 0 ? ` and ${formatCount(mentioned.more)} more` : "";
+    parts.push(`Mentioned on the issue: ${mentioned.shown.join(", ")}${more}.`);
+  }
   if (v.paged) parts.push("On-call paged.");
   return parts.join(" ");
 }

@@ -1,5 +1,6 @@
 import type { Policy } from "../../config/policy.js";
 import { formatLocal, formatUtc } from "../../github/markdown.js";
+import { capMentions, clip, fitBody, formatCount, GITHUB_COMMENT_MAX } from "../../helpers/limits.js";
 import { formatDuration } from "../duration.js";
 
 /**
@@ -67,23 +68,46 @@ export function reminderDue(row: PostMortemRow, now: number): boolean {
   return row.pm_state === "required" && row.pm_due_at !== null && now >= row.pm_due_at;
 }
 
-export function renderPostMortemQuestion(policy: Policy): string {
-  const pm = policy.postMortem;
-  return [
-    PM_ASK_MARKER,
-    "**This Production-down issue is closed. Is a post-mortem due?**",
-    "",
-    `For major downtime caused by the hosting platform we share a post-mortem document within ${formatDuration(pm.dueMs)}.`,
-    `A team member adds the label \`${pm.requiredLabel}\` to start that follow-up, and \`${pm.doneLabel}\` once the document is shared.`,
-  ].join("\n");
+/** A label name as inline code: one line, no backtick that could end the span, clipped. */
+function labelCode(name: string): string {
+  return `\`${clip(name.replace(/\s+/g, " ").replace(/`/g, "'"), 100)}\``;
 }
 
+/**
+ * The question posted when a post-mortem priority's issue is closed. At most
+ * {@link GITHUB_COMMENT_MAX} characters whatever the config says.
+ */
+export function renderPostMortemQuestion(policy: Policy): string {
+  const pm = policy.postMortem;
+  return fitBody(
+    [
+      PM_ASK_MARKER,
+      "**This Production-down issue is closed. Is a post-mortem due?**",
+      "",
+      `For major downtime caused by the hosting platform we share a post-mortem document within ${formatDuration(pm.dueMs)}.`,
+      `A team member adds the label ${labelCode(pm.requiredLabel)} to start that follow-up, and ${labelCode(pm.doneLabel)} once the document is shared.`,
+    ].join("\n"),
+    GITHUB_COMMENT_MAX,
+  );
+}
+
+/**
+ * The reminder when the post-mortem deadline (epoch ms `dueAt`) passed without the done label:
+ * mentions at most GITHUB_MENTIONS_MAX escalation handles, each once, and fits a comment.
+ * Throws RangeError for an unknown zone.
+ */
 export function renderPostMortemReminder(policy: Policy, dueAt: number): string {
-  const handles = policy.escalation.mention.join(" ");
-  return [
-    PM_REMINDER_MARKER,
-    `${handles ? `${handles}: ` : ""}**the post-mortem of this issue was due ${formatLocal(dueAt, policy.calendar.timezone)} (${formatUtc(dueAt)}) and is not marked done.**`,
-    "",
-    `Share the document with the customer, then add the label \`${policy.postMortem.doneLabel}\`.`,
-  ].join("\n");
+  const mentioned = capMentions(policy.escalation.mention);
+  const more =
+    mentioned.more > 0 ? ` (and ${formatCount(mentioned.more)} more in \`escalation.mention\`)` : "";
+  const handles = mentioned.shown.length > 0 ? `${mentioned.shown.join(" ")}${more}: ` : "";
+  return fitBody(
+    [
+      PM_REMINDER_MARKER,
+      `${handles}**the post-mortem of this issue was due ${formatLocal(dueAt, policy.calendar.timezone)} (${formatUtc(dueAt)}) and is not marked done.**`,
+      "",
+      `Share the document with the customer, then add the label ${labelCode(policy.postMortem.doneLabel)}.`,
+    ].join("\n"),
+    GITHUB_COMMENT_MAX,
+  );
 }

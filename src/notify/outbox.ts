@@ -1,0 +1,219 @@
+import { describeError, errorSummary } from "../helpers/describe-error.js";
+import type { Metrics } from "../runtime/metrics.js";
+import type { Store } from "../store/db.js";
+import { beginEffect, failEffect, finishEffect, getEffect } from "../store/tracking-store.js";
+import type { DeliveryResult } from "./retry.js";
+
+/**
+ * The outbox (the `effects` table) is the one record of what the app sent (issue 10, kinds 1-2).
+ * An effect is `done` only after its receiver confirmed it; a failed try is recorded with its
+ * error and the effect stays pending, so whichever attempt comes next (the inbox retrying the
+ * delivery, the scheduler retrying the escalation, or either after a restart) completes it.
+ * Nothing is retried by sleeping in memory for longer than one request's timeout.
+ */
+
+/**
+ * How long an effect is retried from its first failed try before it is given up: 24 hours
+ * (epoch-ms difference). A receiver that refuses a message for good (a 4xx other than 408/429)
+ * gives it up at once. A given-up effect is logged at error and counted, never marked `done`.
+ */
+export const EFFECT_GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
+
+export type EffectChannel = "pagerduty" | "slack" | "github";
+
+/** The part of a pino logger the outbox uses. Lines carry `issue` (from the effect key). */
+export interface OutboxLogger {
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+}
+
+/**
+ * A notification that did not go through, thrown by `deliver` so the outbox (and then the inbox or
+ * the scheduler) can retry it. `message` and `result.error` are redacted: no secrets, no customer
+ * text (the receivers' own error wording, a status, a network code).
+ */
+export class EffectFailedError extends Error {
+  override readonly name = "EffectFailedError";
+  constructor(
+    readonly channel: EffectChannel,
+    readonly result: DeliveryResult,
+  ) {
+    super(`${channel} notification failed: ${result.error ?? `HTTP ${result.status ?? "no answer"}`}`);
+  }
+
+  /** The receiver's Retry-After, ms, when it sent one. */
+  get retryAfterMs(): number | undefined {
+    return this.result.retryAfterMs;
+  }
+}
+
+/** Throws `EffectFailedError` unless the notification was confirmed (`ok`). */
+export async function deliver(channel: EffectChannel, send: () => Promise<DeliveryResult>): Promise<void> {
+  const result = await send();
+  if (!result.ok) throw new EffectFailedError(channel, result);
+}
+
+/**
+ * The Retry-After (ms) an error carries, looking through the effect error that wraps it: the
+ * inbox and the scheduler never try again sooner. Undefined when there is none.
+ */
+export function retryAfterOf(error: unknown): number | undefined {
+  if (error instanceof EffectFailedError) return error.retryAfterMs;
+  return undefined;
+}
+
+export interface OutboxDeps {
+  store: Store;
+  clock: { now(): number };
+  metrics: Pick<Metrics, "effectFailures">;
+  /** Test crash points (SUPPORT_SLA_FAILPOINT); a no-op in production. */
+  failpoint: (name: string) => void;
+}
+
+export interface EffectOptions {
+  /** Default `github`. */
+  channel?: EffectChannel;
+  /** Where failures are logged (warn; error when given up), bound to the issue or not. */
+  log?: OutboxLogger | undefined;
+}
+
+/** `owner/repo#12` from an effect key `owner/repo#12:c1:page` (the issue every line must carry). */
+function issueOfKey(key: string): string {
+  const match = /^([^#]+#\d+)/.exec(key);
+  return match?.[1] ?? key;
+}
+
+/** What a failure means for the next attempt. */
+function classify(
+  error: unknown,
+  onInterrupted: "rerun" | "skip",
+): { landed: "no" | "maybe"; permanent: boolean } {
+  if (error instanceof EffectFailedError) {
+    const failure = error.result.failure ?? "retry";
+    if (failure === "permanent") return { landed: "no", permanent: true };
+    return { landed: failure === "unknown" ? "maybe" : "no", permanent: false };
+  }
+  // A GitHub write: an answer (4xx, 5xx) or a refused connection means it was not made... except
+  // that a 5xx may come after GitHub made it, which only an idempotent (`rerun`) effect can risk.
+  const status = (error as { status?: unknown } | null)?.status;
+  const code = describeError(error).code;
+  if (typeof status === "number" && status >= 400 && status < 500) return { landed: "no", permanent: false };
+  if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN")
+    return { landed: "no", permanent: false };
+  return { landed: onInterrupted === "rerun" ? "no" : "maybe", permanent: false };
+}
+
+/**
+ * Runs the side effect `key` once, however often its transition is retried, and records in the
+ * outbox only what happened:
+ * - `done` (skipped): it was confirmed before. `failed` (skipped): it was given up.
+ * - `sending` found (a try that crashed, or one that may have landed): `rerun` effects (labels, a
+ *   comment checked by marker, a PagerDuty event with its dedup key) run again; `skip` effects (a
+ *   Slack message) are not repeated: at most once beats twice.
+ * - Otherwise it runs. Success marks it `done` and returns true. A failure is logged at warn with
+ *   the issue, counted in `support_sla_effect_failures_total{channel,outcome}`, recorded, and
+ *   rethrown, so the caller's delivery or escalation is retried (no sooner than `Retry-After`, see
+ *   `retryAfterOf`); the effect stays pending and the retry completes it. Two exceptions return
+ *   false instead of throwing: a `skip` effect that may have landed (never sent again), and an
+ *   effect given up (refused for good, or failing for longer than `EFFECT_GIVE_UP_AFTER_MS`),
+ *   logged at error.
+ *
+ * Returns true when this call made the effect, false when it did not (already made, skipped,
+ * given up). Throws what the effect threw when a later attempt should try again.
+ */
+export async function runEffect(
+  deps: OutboxDeps,
+  key: string,
+  onInterrupted: "rerun" | "skip",
+  effect: () => Promise<void>,
+  options: EffectOptions = {},
+): Promise<boolean> {
+  const channel = options.channel ?? "github";
+  // A receiver's Retry-After outlives this process: an attempt that comes sooner (a restart, a
+  // retried delivery) does not send, it is told how long to wait.
+  const pending = await getEffect(deps.store, key);
+  const waitMs =
+    pending?.status === "retry" && pending.retry_at !== null
+      ? Number(pending.retry_at) - deps.clock.now()
+      : 0;
+  if (waitMs > 0) {
+    throw new EffectFailedError(channel, {
+      ok: false,
+      attempts: 0,
+      failure: "retry",
+      retryAfterMs: waitMs,
+      error: `not sent yet: the receiver asked to wait until ${new Date(Number(pending?.retry_at)).toISOString()}`,
+    });
+  }
+  const status = await beginEffect(deps.store, key, deps.clock.now());
+  if (status === "done" || status === "failed") return false;
+  if (status === "sending" && onInterrupted === "skip") return false;
+  try {
+    await effect();
+  } catch (error) {
+    await recordFailure(deps, key, channel, onInterrupted, error, options.log);
+    return false;
+  }
+  // Test crash point: only after a first attempt, so the restarted process can finish the job.
+  if (status === "new") deps.failpoint(`after-${key.split(":").pop()}`);
+  await finishEffect(deps.store, key, deps.clock.now());
+  return true;
+}
+
+/** Records and reports one failed try; rethrows `error` when a later attempt should send it. */
+async function recordFailure(
+  deps: OutboxDeps,
+  key: string,
+  channel: EffectChannel,
+  onInterrupted: "rerun" | "skip",
+  error: unknown,
+  log: OutboxLogger | undefined,
+): Promise<void> {
+  const now = deps.clock.now();
+  const { landed, permanent } = classify(error, onInterrupted);
+  const described = describeError(error);
+  const summary = errorSummary(described);
+  const retryAfterMs = retryAfterOf(error);
+  const previous = await getEffect(deps.store, key);
+  const firstFailedAt = previous?.first_failed_at ?? now;
+  const expired = now - Number(firstFailedAt) >= EFFECT_GIVE_UP_AFTER_MS;
+  const doubled = landed === "maybe" && onInterrupted === "skip";
+  const giveUp = permanent || (expired && !doubled);
+  const row = await failEffect(deps.store, key, now, {
+    status: giveUp ? "failed" : doubled ? "sending" : "retry",
+    error: summary,
+    retryAt: retryAfterMs === undefined ? null : now + retryAfterMs,
+  });
+  const fields = {
+    issue: issueOfKey(key),
+    effect: key.split(":").pop(),
+    channel,
+    attempt: row.attempts,
+    ...(error instanceof EffectFailedError && error.result.status !== undefined
+      ? { status: error.result.status }
+      : {}),
+    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    error: described,
+  };
+  if (giveUp) {
+    deps.metrics.effectFailures.inc({ channel, outcome: "given-up" });
+    log?.error(
+      { ...fields, firstFailedAt: new Date(Number(firstFailedAt)).toISOString() },
+      permanent
+        ? `${channel} effect refused by the receiver: given up, not sent`
+        : `${channel} effect still failing after the retry limit: given up, not sent`,
+    );
+    return;
+  }
+  if (doubled) {
+    deps.metrics.effectFailures.inc({ channel, outcome: "unknown" });
+    log?.warn(
+      fields,
+      `${channel} effect failed after it may have been delivered: not sent again (at most once)`,
+    );
+    return;
+  }
+  deps.metrics.effectFailures.inc({ channel, outcome: "retry" });
+  log?.warn(fields, `${channel} effect failed; the next attempt sends it`);
+  throw error;
+}
