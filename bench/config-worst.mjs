@@ -14,7 +14,9 @@
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 
-const dist = pathToFileURL(`${resolve(process.env.SUPPORT_SLA_TEST_DIST ?? process.env.SUPPORT_SLA_BENCH_DIST ?? "dist")}/`);
+const dist = pathToFileURL(
+  `${resolve(process.env.SUPPORT_SLA_TEST_DIST ?? process.env.SUPPORT_SLA_BENCH_DIST ?? "dist")}/`,
+);
 const load = await import(new URL("config/load.js", dist).href);
 const { BusinessCalendar } = await import(new URL("domain/business-hours.js", dist).href);
 const { computeDeadline, atRiskInstant } = await import(new URL("domain/deadline.js", dist).href);
