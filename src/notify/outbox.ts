@@ -184,8 +184,10 @@ async function recordFailure(
     error: summary,
     retryAt: retryAfterMs === undefined ? null : now + retryAfterMs,
   });
+  // The issue key once: a logger already bound to this issue (the inbox's) carries it.
+  const bindings = (log as { bindings?: () => Record<string, unknown> } | undefined)?.bindings?.() ?? {};
   const fields = {
-    issue: issueOfKey(key),
+    ...(bindings.issue === undefined ? { issue: issueOfKey(key) } : {}),
     effect: key.split(":").pop(),
     channel,
     attempt: row.attempts,

@@ -143,3 +143,18 @@ describe("every renderer of customer text", () => {
     expect(json).toContain("🏳\uFE0F\u200D🌈");
   });
 });
+
+describe("excerpt (values echoed back in the intake comment and the CLI)", () => {
+  it("keeps joined emoji whole and never ends in half a character", async () => {
+    const { excerpt } = await import("../../src/domain/forms/text.js");
+    const family = "👨‍👩‍👧";
+    expect(excerpt(`${family} family`)).toBe(`${family} family`);
+    const cut = excerpt(`${"x".repeat(58)}👍tail`);
+    expect(cut.length).toBeLessThanOrEqual(60);
+    expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+    const long = excerpt(`${family} family ${"👍".repeat(40)}`);
+    expect(long.startsWith(family)).toBe(true);
+    expect(long).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    expect(excerpt("pay \u202Eevil\u202C now")).toBe("pay evil now");
+  });
+});

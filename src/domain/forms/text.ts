@@ -1,3 +1,6 @@
+import { neutralizeInvisible } from "../../helpers/invisible.js";
+import { clip } from "../../helpers/limits.js";
+
 /**
  * Invisible characters that survive copy-paste from chat tools and word processors: zero-width
  * space, non-joiner and joiner, directional marks, word joiner and invisible operators, and the
@@ -37,6 +40,7 @@ export function stripLeadingInvisible(line: string): string {
 
 /** One line, at most `max` characters: for echoing user text back inside a message. */
 export function excerpt(text: string, max = 60): string {
-  const flat = normaliseLabel(text);
-  return flat.length <= max ? flat : `${flat.slice(0, max - 1)}…`;
+  // Not normaliseLabel: that drops every joiner, and an excerpt is shown, not compared.
+  const flat = neutralizeInvisible(text).replace(WHITESPACE_RUNS, " ").trim();
+  return clip(flat, max);
 }
