@@ -35,6 +35,17 @@ const QUEUED_EVENTS = [
   "push",
 ] as const;
 const QUEUED = new Set<string>(QUEUED_EVENTS);
+const INSTALLATION_EVENTS = ["installation", "installation_repositories"] as const;
+/**
+ * Every event name GitHub sends this app: those it works on, the installation events every app
+ * receives, and `ping` (sent when the webhook is set up). Used where an unsigned request's claimed
+ * event must not become a label of its own (metrics).
+ */
+export const RECEIVED_EVENTS: ReadonlySet<string> = new Set([
+  ...QUEUED_EVENTS.map((e) => e.split(".")[0] as string),
+  ...INSTALLATION_EVENTS,
+  "ping",
+]);
 
 /**
  * Event wiring only. A webhook is stored in the durable inbox and acknowledged at once; the inbox
@@ -140,7 +151,7 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
     /** See Runtime.accept. */
     const accept: Runtime["accept"] = async ({ id, name, payload }) => {
       const action = typeof payload.action === "string" ? `${name}.${payload.action}` : name;
-      if (name === "installation" || name === "installation_repositories") {
+      if ((INSTALLATION_EVENTS as readonly string[]).includes(name)) {
         const account = (payload.installation as { account?: { login?: string } | null } | undefined)
           ?.account;
         if (account?.login) deps.setups.invalidateOwner(account.login);
@@ -185,7 +196,7 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
     };
 
     // Deliveries given to Probot directly (probot.receive) take the same path as the HTTP endpoint.
-    app.on([...QUEUED_EVENTS, "installation", "installation_repositories"], async (context: Context) => {
+    app.on([...QUEUED_EVENTS, ...INSTALLATION_EVENTS], async (context: Context) => {
       await accept({
         id: context.id,
         name: context.name,

@@ -12,7 +12,7 @@ import { fetchWithTimeout } from "./github/request-timeout.js";
 import { TeamMembership } from "./github/team-members.js";
 import { type AppDeps, CalendarCache, type Runtime } from "./handlers/deps.js";
 import { KeyedMutex } from "./helpers/keyed-mutex.js";
-import { createApp } from "./index.js";
+import { createApp, RECEIVED_EVENTS } from "./index.js";
 import { createNotifiers } from "./notify/index.js";
 import { createFailpoint } from "./runtime/failpoints.js";
 import { createLogger } from "./runtime/logger.js";
@@ -27,16 +27,6 @@ import {
 import { webhookEndpoint } from "./runtime/webhook-endpoint.js";
 import { openStore, type Store } from "./store/db.js";
 import { releaseLeasesOf } from "./store/recovery.js";
-
-/** Events a GitHub App can receive that the app subscribes to or gets anyway (metric labels). */
-const KNOWN_EVENTS = new Set([
-  "issues",
-  "issue_comment",
-  "push",
-  "installation",
-  "installation_repositories",
-  "ping",
-]);
 
 type Handler = (
   req: IncomingMessage,
@@ -249,7 +239,7 @@ if (!credentials) {
       // An unsigned request names whatever event it likes: only GitHub's names become metric labels.
       onRefused: (reason, event) =>
         metrics.webhooks.inc({
-          event: KNOWN_EVENTS.has(event) ? event : "other",
+          event: RECEIVED_EVENTS.has(event) ? event : "other",
           outcome: `refused: ${reason}`,
         }),
     }),

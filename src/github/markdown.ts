@@ -1,15 +1,7 @@
 import { neutralizeInvisible } from "../helpers/invisible.js";
+import { clip } from "../helpers/limits.js";
 
 export { neutralizeInvisible };
-
-/** `text` cut to at most `max` UTF-16 units, never inside a surrogate pair or after a dangling joiner. */
-function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  return `${text
-    .slice(0, max - 1)
-    .replace(/[\uD800-\uDBFF]$/, "")
-    .replace(/[\u200C\u200D]+$/, "")}…`;
-}
 
 /**
  * Text echoed from an issue into one of our comments: it must never ping anyone (`@user`,

@@ -170,7 +170,7 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
         deliver("pagerduty", () =>
           pagerduty.trigger(
             pagerIssue(row),
-            `First response overdue: ${row.repo}#${row.number} ${row.title}`.slice(0, 1024),
+            `First response overdue: ${row.repo}#${row.number} ${row.title}`,
             "critical",
             { priority: priority.key, type: row.type, deadline: new Date(row.deadline_at).toISOString() },
             log,

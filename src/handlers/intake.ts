@@ -222,7 +222,7 @@ export async function runIntake(
         deliver("pagerduty", () =>
           pagerduty.trigger(
             pagerIssue(saved),
-            `${priority.label}: ${key.repo}#${key.number} ${issue.title}`.slice(0, 1024),
+            `${priority.label}: ${key.repo}#${key.number} ${issue.title}`,
             "critical",
             { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
             log,

@@ -210,6 +210,7 @@ export function createPagerDutyNotifier(options: PagerDutyNotifierOptions): Page
 }
 
 function truncateSummary(summary: string): string {
-  // Never half a surrogate pair (an emoji in a title cut by a caller's slice), never half a joined emoji.
+  // The one place a summary is cut (callers pass it whole): on a character boundary, and without
+  // a lone high surrogate a malformed title may end with.
   return clip(summary.replace(/[\uD800-\uDBFF]$/, ""), MAX_SUMMARY);
 }
