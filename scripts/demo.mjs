@@ -2,25 +2,29 @@
 // `npm run demo`: the app at work with no GitHub account and no network. Starts local stand-ins for
 // GitHub, Slack and PagerDuty and the built app (`node dist/main.js`, as `npm start` runs it, with a
 // temporary SQLite file), plays a short scripted story by sending signed webhooks as GitHub would,
-// and prints what the customer and the engineers would see. Exits 0 when every expected effect
-// appeared, 1 (with the reason) when one did not within its timeout. Needs the build:
+// and prints what the customer and the engineers would see; the two ways in outside GitHub too: a
+// call to the 24/7 line as a signed PagerDuty v3 webhook, and a signed Slack `/support` command.
+// Exits 0 when every expected effect appeared, 1 (with the reason) when one did not within its
+// timeout. Needs the build (SUPPORT_SLA_TEST_DIST / SUPPORT_SLA_STANDIN_DIST name other folders):
 //   npm run build && npx tsc -p tsconfig.standin.json && node scripts/demo.mjs
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import SQLite from "better-sqlite3";
+import { commentLines, layout } from "./lib/demo-text.mjs";
 import {
   AppProcess,
   BUILT_CLI,
+  DIST,
   defaultLabels,
-  FORMS_DIR,
   forInstallation,
   importBuilt,
   loadStandIns,
   ROOT,
   renderBody as renderFormBody,
   runMain,
+  STANDIN_DIST,
   seedRepo,
   shippedForms,
   sleep,
@@ -52,12 +56,42 @@ escalation:
   warn_at: 50%
 `;
 
+/** The other ways in (issue 13): the PagerDuty service of the 24/7 line, and a Slack channel. */
+const PHONE_SERVICE = "PPHONE1";
+const ON_CALL = { id: "PUSER01", name: "Alice Example" };
+const HELP_CHANNEL = "C0INITECH";
+const PAGERDUTY_SECRET = "demo-pagerduty-webhook-secret";
+const SLACK_SECRET = "demo-slack-signing-secret";
+const SLACK_TOKEN = "xoxb-demo-standin-token";
+
+/** Umbrella's line: incidents of the phone line's service open issues in umbrella/checkout. */
+const UMBRELLA_CHANNELS = `channels:
+  pagerduty:
+    services: ["${PHONE_SERVICE}"] # the 24/7 escalation line (PagerDuty Live Call Routing)
+    users: { ${ON_CALL.id}: ${ENGINEER} } # PagerDuty user -> GitHub login
+`;
+/** Initech's Slack channel: \`/support\` there opens issues in initech/payments. */
+const INITECH_CHANNELS = `channels:
+  slack:
+    channels: ["${HELP_CHANNEL}"] # #initech-help
+`;
+
 /** Customers of Acme's managed-services desk: one GitHub App installation per customer org. */
 const REPOS = {
   hooli: { owner: "hooli", repo: "webshop", installation: 11, config: undefined },
   globex: { owner: "globex", repo: "erp", installation: 12, config: undefined },
-  initech: { owner: "initech", repo: "payments", installation: 13, config: DEMO_CONFIG },
-  umbrella: { owner: "umbrella", repo: "checkout", installation: 14, config: DEMO_CONFIG },
+  initech: {
+    owner: "initech",
+    repo: "payments",
+    installation: 13,
+    config: `${DEMO_CONFIG}${INITECH_CHANNELS}`,
+  },
+  umbrella: {
+    owner: "umbrella",
+    repo: "checkout",
+    installation: 14,
+    config: `${DEMO_CONFIG}${UMBRELLA_CHANNELS}`,
+  },
 };
 
 /** One issue of each shipped form, answered as a customer would. */
@@ -127,37 +161,24 @@ const SIX_TYPES = [
 
 const started = Date.now();
 const stamp = () => `+${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s`;
-const unescapeMarkdown = (s) =>
-  s
-    .replace(/\u200D/g, "")
-    .replace(/\\(.)/g, "$1")
-    .replace(/\*\*/g, "");
 
-const clip = (line) => (line.length > 120 ? `${line.slice(0, 119)}…` : line);
+/** The terminal width the timeline is wrapped to: every line of every comment is printed whole. */
+const COLUMNS = 100;
+/** Where the lines after an entry's first start: under the actor, leaving the time stamp clear. */
+const BODY_INDENT = 11;
+
+/** Prints text wrapped to COLUMNS, every line of it. */
+const print = (head, text, indent = BODY_INDENT) => {
+  for (const line of layout(head, String(text).split("\n"), COLUMNS, indent)) console.log(line);
+};
 
 function say(who, where, text) {
-  const [first, ...rest] = String(text).split("\n").map(clip);
-  const head = `${stamp()}  ${who.padEnd(9)} ${where.padEnd(19)} `;
-  console.log(`${head}${first}`);
-  for (const line of rest) console.log(`${" ".repeat(head.length)}  ${line}`);
+  print(`${stamp()}  ${who.padEnd(9)} ${where.padEnd(19)} `, text);
 }
 
 function heading(text) {
-  console.log(`\n${stamp()}  ── ${text}`);
-}
-
-/** The lines of an app comment a reader takes in: table rows as `key: value`, notes, lists. */
-function keyLines(body) {
-  const lines = [];
-  for (const raw of body.split("\n")) {
-    const line = raw.trim();
-    if (!line || line.startsWith("<!--") || line === "| | |" || /^\|-/.test(line)) continue;
-    if (/^> \[!/.test(line) || line.startsWith("<sub>")) continue;
-    const cells = /^\|(.*)\|(.*)\|$/.exec(line);
-    if (cells) lines.push(`${cells[1].trim()}: ${cells[2].trim()}`);
-    else lines.push(line.replace(/^> /, ""));
-  }
-  return lines.map(unescapeMarkdown);
+  console.log("");
+  print(`${stamp()}  ── `, text);
 }
 
 function slackLines(message) {
@@ -172,34 +193,70 @@ function slackLines(message) {
 
 async function main() {
   const S = await loadStandIns();
-  const { formatLocal } = await importBuilt("dist/github/markdown.js");
+  // The stand-ins of the inbound channels: PagerDuty's webhook sender, Slack's Web API and requests.
+  const PD = await importBuilt(`${STANDIN_DIST}/pagerduty-webhooks.js`);
+  const SL = await importBuilt(`${STANDIN_DIST}/slack-web-api.js`);
+  const { formatLocal } = await importBuilt(`${DIST}/github/markdown.js`);
   const forms = await shippedForms();
   const labels = await defaultLabels();
 
-  // ---- the demo config, checked with the CLI the admins use ----------------------------------
+  // ---- the demo config, its forms written by `support-sla init`, checked with the CLI ------------
   const scratch = mkdtempSync(join(tmpdir(), "support-sla-demo-"));
   cleanups.push(async () => rmSync(scratch, { recursive: true, force: true }));
   const configFile = join(scratch, "support-sla.yml");
   writeFileSync(configFile, DEMO_CONFIG);
-  const check = cli(["check-config", configFile, "--forms", FORMS_DIR]);
+  // The forms promise what the config says (8 s for Urgent, the escalation number): init writes them.
+  const repoFiles = {};
+  const channelChecks = {};
+  for (const [key, r] of Object.entries(REPOS)) {
+    if (r.config === undefined) continue;
+    const dir = join(scratch, key);
+    mkdirSync(dir);
+    const ownConfig = join(scratch, `${key}.yml`);
+    writeFileSync(ownConfig, r.config);
+    cli(["init", dir, "--config", ownConfig, "--repo", `${r.owner}/${r.repo}`]);
+    channelChecks[key] = cliResult(["check-config", ownConfig]);
+    repoFiles[key] = {
+      forms: await formsIn(join(dir, ".github/ISSUE_TEMPLATE")),
+      support: readFileSync(join(dir, ".github/SUPPORT.md"), "utf8"),
+    };
+  }
+  const demoFormsDir = join(scratch, "umbrella/.github/ISSUE_TEMPLATE");
+  const check = cli(["check-config", configFile, "--forms", demoFormsDir]);
   console.log(
     "support-sla demo: a managed-services desk (Acme) serving four customer orgs, all on 127.0.0.1.\n",
   );
-  console.log(
-    `Demo policy for initech/payments and umbrella/checkout (support-sla check-config: ${check.trim().replace(configFile, "support-sla.yml")}):`,
+  print(
+    "",
+    "Demo policy for initech/payments and umbrella/checkout; their issue forms are written from it by " +
+      `\`support-sla init --config\` (check-config: ${check.trim().replace(configFile, "support-sla.yml").replace(demoFormsDir, "the forms")}):`,
+    0,
   );
   console.log(DEMO_CONFIG.replace(/^/gm, "    "));
+  print(
+    "",
+    "Each of the two repos also claims one of the other ways in: umbrella/checkout the 24/7 phone line's " +
+      "PagerDuty service, initech/payments a Slack channel " +
+      `(check-config: umbrella exit ${channelChecks.umbrella.status}, initech exit ${channelChecks.initech.status}):`,
+    0,
+  );
+  console.log(UMBRELLA_CHANNELS.trimEnd().replace(/^/gm, "    umbrella: "));
+  console.log(INITECH_CHANNELS.trimEnd().replace(/^/gm, "    initech:  "));
   console.log("hooli/webshop and globex/erp have no config: the default policy (Brussels business hours).\n");
 
   // ---- stand-ins and the app -------------------------------------------------------------------
   const gh = new S.GitHubStandIn();
   const slack = new S.SlackStandIn();
   const pd = new S.PagerDutyStandIn();
+  const slackApi = new SL.SlackWebApiStandIn(SLACK_TOKEN);
   cleanups.push(async () => {
-    await Promise.allSettled([gh.stop(), slack.stop(), pd.stop()]);
+    await Promise.allSettled([gh.stop(), slack.stop(), pd.stop(), slackApi.stop()]);
   });
-  await Promise.all([gh.start(), slack.start(), pd.start()]);
-  for (const r of Object.values(REPOS)) seedRepo(gh, forms, r.owner, r.repo, { config: r.config, labels });
+  await Promise.all([gh.start(), slack.start(), pd.start(), slackApi.start()]);
+  for (const [key, r] of Object.entries(REPOS)) {
+    seedRepo(gh, repoFiles[key]?.forms ?? forms, r.owner, r.repo, { config: r.config, labels });
+    if (repoFiles[key]) gh.setFile(r.owner, r.repo, ".github/SUPPORT.md", repoFiles[key].support);
+  }
   // Acme's engineer works in every customer repo (a collaborator: her replies count for the team).
   for (const r of Object.values(REPOS)) gh.setPermission(r.owner, r.repo, ENGINEER, "write");
 
@@ -210,17 +267,31 @@ async function main() {
     generatePrivateKey: S.generatePrivateKey,
     logLevel: process.env.DEMO_LOG_LEVEL ?? "warn",
     instance: "demo",
+    env: {
+      // Against the local stand-in only: GitHub's pacing of content-creating writes (one every few
+      // seconds) would eat most of a target of seconds, e.g. the Slack request's 8 s.
+      SUPPORT_SLA_GITHUB_THROTTLE: "off",
+      // The inbound endpoints: PagerDuty v3 webhooks and Slack commands, and Slack's Web API.
+      PAGERDUTY_WEBHOOK_SECRET: PAGERDUTY_SECRET,
+      SLACK_SIGNING_SECRET: SLACK_SECRET,
+      SLACK_BOT_TOKEN: SLACK_TOKEN,
+      SLACK_API_URL: slackApi.apiUrl,
+    },
   });
   cleanups.push(() => app.stop());
   heading(
     `stand-ins for GitHub (${gh.url}), Slack and PagerDuty up; app started: node dist/main.js on ${app.url}`,
   );
 
-  console.log(
-    "\nTimeline (seconds since the demo started). customer/engineer: what people do; GitHub: what the customer\n" +
-      "and the team see on the issue; Slack and PagerDuty: what the engineers are told.",
+  console.log("");
+  print(
+    "",
+    "Timeline (seconds since the demo started). customer/engineer: what people do; GitHub: what the " +
+      "customer and the team see on the issue, every comment whole; Slack and PagerDuty: what the " +
+      "engineers are told.",
+    0,
   );
-  const watcher = new Watcher(gh, slack, pd);
+  const watcher = new Watcher(gh, slack, pd, slackApi);
   watcher.start();
   cleanups.push(async () => watcher.stop());
 
@@ -231,7 +302,7 @@ async function main() {
   /** A customer submits a form: the issue exists on GitHub, then GitHub sends issues.opened. */
   const open = async (repoKey, { file, title, answers, created_at }) => {
     const r = REPOS[repoKey];
-    const form = forms[file].form;
+    const form = (repoFiles[repoKey]?.forms ?? forms)[file].form;
     const issue = gh.createIssue(r.owner, r.repo, {
       title,
       body: renderFormBody(form, answers),
@@ -258,9 +329,9 @@ async function main() {
   const expect = (what, probe, timeoutMs = 20_000) => waitFor(probe, { timeoutMs, what }).catch(fail(app));
 
   const I = (key, n) => [REPOS[key].owner, REPOS[key].repo, n];
-  const dbState = (key, n) =>
-    trackedRows(app).find((r) => r.repo === `${REPOS[key].owner}/${REPOS[key].repo}` && r.number === n)
-      ?.state;
+  const dbRow = (key, n) =>
+    trackedRows(app).find((r) => r.repo === `${REPOS[key].owner}/${REPOS[key].repo}` && r.number === n);
+  const dbState = (key, n) => dbRow(key, n)?.state;
 
   // ---- 1. production down pages; the team answers in time ------------------------------------------
   heading("1. Initech: production is down (20 s target): on-call is paged at once");
@@ -333,7 +404,7 @@ async function main() {
   await deliver(
     "initech",
     "issues",
-    await editBody(gh, REPOS.initech, incomplete, {
+    await editBody(gh, REPOS.initech, incomplete, repoFiles.initech.forms["change-request.yml"].form, {
       ...changeAnswers,
       "wished-date": "Thursday 10:00",
       impact: "Staging down for 15 minutes; rollback: restore the nightly snapshot.",
@@ -397,10 +468,106 @@ async function main() {
       watcher.tracked().every(([o, r, n]) => watcher.intake(o, r, n) && gh.issueLabels(o, r, n).length >= 2),
     40_000,
   );
+  // ---- 6. the other ways in: the phone line (PagerDuty) and Slack ---------------------------------
+  await expect("the channel index (which repo claims the phone line and the Slack channel)", () => {
+    const claims = channelClaims(app);
+    return (
+      claims.some((c) => c.channel_key === PHONE_SERVICE) &&
+      claims.some((c) => c.channel_key === HELP_CHANNEL)
+    );
+  });
+  heading(
+    "6. Umbrella calls the 24/7 escalation number: PagerDuty's Live Call Routing opens an incident, " +
+      "whose v3 webhook (signed) opens a tracked issue",
+  );
+  const hooks = new PD.PagerDutyWebhooks(`${app.url}/api/pagerduty/webhooks`, [PAGERDUTY_SECRET]);
+  const incident = PD.incident({
+    id: "PDEMO42",
+    serviceId: PHONE_SERVICE,
+    serviceName: "Escalation phone line",
+    title: "Caller (Umbrella): orders stuck in 'payment pending'",
+    urgency: "high",
+  });
+  const triggeredEvent = PD.triggered(incident);
+  const sent = await hooks.send(triggeredEvent, { webhookId: "demo-webhook-1" });
+  say(
+    "PagerDuty",
+    "incident.triggered",
+    `${incident.id} "${incident.title}" (service ${PHONE_SERVICE}, urgency high) → app: ${sent.status} ${sent.body.trim()}`,
+  );
+  const phoneIssue = await expect("the issue opened for the incident", () =>
+    issuesOf(gh, REPOS.umbrella).find((i) => String(i.body).includes(incident.html_url)),
+  );
+  const phoneN = phoneIssue.number;
+  watcher.open(REPOS.umbrella.owner, REPOS.umbrella.repo, phoneN);
+  // PagerDuty retries a delivery it is not sure of: the same event again opens nothing.
+  const again = await hooks.send(triggeredEvent, { webhookId: "demo-webhook-1" });
+  say(
+    "PagerDuty",
+    "incident.triggered",
+    `the same delivery again → app: ${again.status} ${again.body.trim()}`,
+  );
+  await expect("the phone issue's intake comment", () => watcher.intake(...I("umbrella", phoneN)));
+  watcher.poll();
+  const ackAt = new Date().toISOString();
+  const ackSent = await hooks.send(PD.acknowledged(incident, ON_CALL, ackAt));
+  say(
+    "PagerDuty",
+    "incident.acknowledged",
+    `${ON_CALL.name} (${ON_CALL.id}, mapped to ${ENGINEER}) acknowledges on the phone app → app: ${ackSent.status}`,
+  );
+  await expect(
+    "the acknowledgement recorded as the first response",
+    () => dbState("umbrella", phoneN) === "met",
+  );
+  await expect("the 'On-call is on it' comment", () =>
+    appComments(gh, ...I("umbrella", phoneN)).some((c) => c.body.includes("On-call is on it")),
+  );
+  watcher.poll();
+
+  heading(
+    "6b. Initech asks for help in Slack: `/support problem …` in #initech-help (signed slash command); " +
+      "Urgent, 8 s",
+  );
+  const commandText = "problem refunds to cards fail since 10:00 with a gateway timeout";
+  const command = await SL.sendSlack(
+    `${app.url}/api/slack/commands`,
+    SLACK_SECRET,
+    SL.slashCommandBody({ channelId: HELP_CHANNEL, text: commandText, userName: "carol" }),
+  );
+  say(
+    "customer",
+    "Slack #initech-help",
+    `carol: /support ${commandText}\n→ app: ${command.status}, ephemeral: "${command.json?.text ?? ""}"`,
+  );
+  const slackIssue = await expect("the issue opened for the Slack request", () =>
+    issuesOf(gh, REPOS.initech).find((i) => String(i.title).startsWith("[Slack]:")),
+  );
+  const slackN = slackIssue.number;
+  watcher.open(REPOS.initech.owner, REPOS.initech.repo, slackN);
+  const [threadRoot] = await expect("the Slack thread and its reply with the link and deadline", () => {
+    const posted = slackApi.posted().filter((m) => m.channel === HELP_CHANNEL);
+    const root = posted.find((m) => m.thread_ts === null);
+    return root && slackApi.thread(HELP_CHANNEL, root.ts).length >= 1 ? [root] : null;
+  });
+  watcher.poll();
+  await reply(
+    "initech",
+    slackN,
+    "Looking at it: the refund calls time out at the card gateway; retrying them now.",
+  );
+  await expect("the first team reply posted to the Slack thread", () =>
+    slackApi.thread(HELP_CHANNEL, threadRoot.ts).some((m) => m.text.startsWith("First response on GitHub")),
+  );
+  await reply("initech", slackN, "All refunds went through; the gateway had rotated its certificate.");
+  await expect("the Slack issue's clock stopped (met)", () => dbState("initech", slackN) === "met");
+
   // Let the deadlines of the answered issues pass: answered in time, they must stay quiet.
   const quietUntil = Math.max(
     Date.parse(gh.issue(...I("initech", prodDown)).created_at) + 20_000,
     Date.parse(gh.issue(...I("initech", incomplete)).created_at) + 30_000,
+    Date.parse(incident.created_at) + 20_000,
+    Number(dbRow("initech", slackN)?.created_at ?? 0) + 8_000,
   );
   if (quietUntil + 1_500 > Date.now()) {
     heading("Waiting for the answered issues' deadlines to pass: nothing must happen");
@@ -408,6 +575,7 @@ async function main() {
   }
   watcher.poll();
   watcher.stop();
+  const slackThread = slackApi.thread(HELP_CHANNEL, threadRoot.ts);
 
   // ---- checks and summary ------------------------------------------------------------------------
   const fridayComment = watcher.intake(...I("globex", fridayN));
@@ -457,15 +625,129 @@ async function main() {
     ],
     ["breach: one page", pagesFor(pd, keyOf("umbrella", breachN), "trigger").length === 1],
     ["breach: the state is breached", state("umbrella", breachN)?.state === "breached"],
+    [
+      "check-config accepts both repos' channel claims",
+      channelChecks.umbrella.status === 0 && channelChecks.initech.status === 0,
+    ],
+    [
+      "phone line: the signed incident opened exactly one issue (the redelivery answered 'duplicate')",
+      sent.status === 202 &&
+        again.json?.status === "duplicate" &&
+        issuesOf(gh, REPOS.umbrella).filter((i) => String(i.body).includes(incident.html_url)).length === 1,
+    ],
+    [
+      "phone line: type on-call, Production down (high urgency), one intake comment: on-call alerted, the escalation number for anything new",
+      gh.issueLabels(...I("umbrella", phoneN)).includes("type: on-call") &&
+        gh.issueLabels(...I("umbrella", phoneN)).includes("priority: production down") &&
+        countIntake(gh, ...I("umbrella", phoneN)) === 1 &&
+        watcher.intake(...I("umbrella", phoneN))?.body.includes("+32 2 555 01 01") &&
+        watcher.intake(...I("umbrella", phoneN))?.body.includes("our on-call engineer has been alerted"),
+    ],
+    [
+      "phone line: the clock started at the incident's creation, stopped by the acknowledgement (met, by alice)",
+      state("umbrella", phoneN)?.created_at === Date.parse(incident.created_at) &&
+        state("umbrella", phoneN)?.state === "met" &&
+        state("umbrella", phoneN)?.first_response_by === ENGINEER &&
+        state("umbrella", phoneN)?.first_response_at === Date.parse(ackAt),
+    ],
+    [
+      "phone line: on-call, already paged by the call, is not paged again",
+      pagesFor(pd, keyOf("umbrella", phoneN), "trigger").length === 0,
+    ],
+    [
+      "Slack: the signed command opened one Urgent issue",
+      command.status === 200 &&
+        issuesOf(gh, REPOS.initech).filter((i) => String(i.title).startsWith("[Slack]:")).length === 1 &&
+        gh.issueLabels(...I("initech", slackN)).includes("priority: urgent") &&
+        countIntake(gh, ...I("initech", slackN)) === 1,
+    ],
+    [
+      "Slack: the thread got the issue link and the deadline",
+      slackThread[0]?.text.includes(`initech/payments#${slackN}`) &&
+        slackThread[0]?.text.includes("First response due"),
+    ],
+    [
+      "Slack: the first team reply posted back to the thread, once (the second reply was not)",
+      slackThread.length === 2 &&
+        slackThread.filter((m) => m.text.startsWith("First response on GitHub")).length === 1 &&
+        slackThread[1]?.text.includes("refund calls time out"),
+    ],
+    [
+      "Slack: answered in time, no breach",
+      state("initech", slackN)?.state === "met" && !watcher.breach(...I("initech", slackN)),
+    ],
   ];
-  console.log("\nWhere every clock stands (from the app's database):");
+  console.log("\nWhere every clock stands (from the app's database; times in Brussels):");
+  // Widths that keep a row within COLUMNS: the longest issue, type, priority and due time fit.
+  const columns = (cells) =>
+    `  ${cells[0].padEnd(19)} ${cells[1].padEnd(15)} ${cells[2].padEnd(15)} ${cells[3].padEnd(9)} ${cells[4].padEnd(19)} ${cells[5].padEnd(6)} ${cells[6]}`.trimEnd();
+  const short = new Intl.DateTimeFormat("en-GB", {
+    timeZone: ZONE,
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    hour: "2-digit",
+    minute: "2-digit",
+    second: "2-digit",
+    hourCycle: "h23",
+  });
+  print("", columns(["issue", "type", "priority", "state", "first reply due", "by", "from"]), 0);
   for (const r of rows) {
-    const due = formatLocal(r.deadline_at, ZONE);
-    const answered = r.first_response_by ? `, answered by ${r.first_response_by}` : "";
-    console.log(
-      `  ${`${r.repo}#${r.number}`.padEnd(20)} ${r.type.padEnd(16)} ${r.priority.padEnd(16)} ${r.state.padEnd(9)} due ${due}${answered}`,
-    );
+    const due = short.format(new Date(r.deadline_at)).replace(",", "");
+    const from = { pagerduty: "PagerDuty", slack: "Slack" }[r.channel] ?? "GitHub";
+    const cells = [
+      `${r.repo}#${r.number}`,
+      r.type,
+      r.priority,
+      r.state,
+      due,
+      r.first_response_by ?? "",
+      from,
+    ];
+    print("", columns(cells), 4);
   }
+  // ---- 7. the status meeting ----------------------------------------------------------------------
+  heading("7. The status meeting reads `support-sla report` from the app's database (no --config)");
+  const meeting = {};
+  for (const key of ["initech", "umbrella"]) {
+    const repo = `${REPOS[key].owner}/${REPOS[key].repo}`;
+    const args = ["report", "--repo", repo, "--database", app.databaseUrl, "--format", "json"];
+    const report = JSON.parse(cli(args));
+    meeting[key] = report;
+    say("cli", "support-sla report", `--repo ${repo}\n${reportLines(report).join("\n")}`);
+  }
+  const typo = cliResult(["report", "--repo", "umbrela/checkout", "--database", app.databaseUrl]);
+  say(
+    "cli",
+    "support-sla report",
+    `--repo umbrela/checkout (a typo): exit ${typo.status}\n${typo.stderr.trimEnd()}`,
+  );
+  const channel = (key, c) => meeting[key].byChannel?.find((x) => x.channel === c)?.stats;
+  const urgent = meeting.umbrella.priorities.find((p) => p.key === "urgent");
+  const urgentStats = meeting.umbrella.byPriority.find((p) => p.priority === "urgent")?.stats;
+  checks.push(
+    [
+      "report: umbrella's Urgent issue against the 8 s it was tracked under, breached, attainment 0%",
+      urgent?.target === "8 s business time" && urgentStats?.breached === 1 && urgentStats?.attainment === 0,
+    ],
+    [
+      "report: a misspelt --repo exits 1 and lists the repositories the store knows",
+      typo.status === 1 && typo.stderr.includes("umbrella/checkout") && typo.stderr.includes("hooli/webshop"),
+    ],
+    [
+      "report: umbrella's phone-line issue under PagerDuty (1 issue, met), the breach under GitHub",
+      channel("umbrella", "pagerduty")?.issues === 1 &&
+        channel("umbrella", "pagerduty")?.met === 1 &&
+        channel("umbrella", "github")?.breached === 1,
+    ],
+    [
+      "report: initech's Slack request under Slack (1 issue, met), its two GitHub issues under GitHub",
+      channel("initech", "slack")?.issues === 1 &&
+        channel("initech", "slack")?.met === 1 &&
+        channel("initech", "github")?.issues === 2,
+    ],
+  );
+
   console.log("\nChecks:");
   for (const [what, ok] of checks) console.log(`  ${ok ? "ok  " : "FAIL"} ${what}`);
   console.log(
@@ -492,6 +774,35 @@ function fail(app) {
   return (error) => {
     throw new Error(`${error.message}\n--- app output (condensed) ---\n${app.condensedOutput()}`);
   };
+}
+
+/** A CLI run that may fail: its exit status and both outputs. */
+function cliResult(args) {
+  const run = spawnSync(process.execPath, [BUILT_CLI, ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: run.status, stdout: run.stdout ?? "", stderr: run.stderr ?? "" };
+}
+
+/** One line per priority with issues (target(s) as tracked, outcomes, attainment), then one of channels. */
+function reportLines(report) {
+  const percent = (a) => (a === null ? "—" : `${Math.round(a * 1000) / 10}%`);
+  const byPriority = report.byPriority
+    .filter(({ stats }) => stats.issues > 0)
+    .map(({ priority, stats: s }) => {
+      const p = report.priorities.find((x) => x.key === priority);
+      const unanswered = s.breachedUnanswered > 0 ? ` (${s.breachedUnanswered} unanswered)` : "";
+      return (
+        `${p?.name ?? priority} (target ${p?.target ?? "?"}): ${s.met} met, ${s.breached} breached${unanswered}, ` +
+        `${s.running} still running; attainment ${percent(s.attainment)}`
+      );
+    });
+  // Where the issues came from: GitHub, the phone line (PagerDuty), Slack (those with issues).
+  const byChannel = (report.byChannel ?? [])
+    .filter(({ stats }) => stats.issues > 0)
+    .map(
+      ({ name, stats: s }) =>
+        `${name} ${s.issues} (${s.met} met, ${s.breached} breached, ${s.running} running)`,
+    );
+  return [...byPriority, ...(byChannel.length > 0 ? [`By channel: ${byChannel.join("; ")}`] : [])];
 }
 
 function cli(args) {
@@ -527,9 +838,20 @@ function fridayEvening() {
   throw new Error("no Friday evening found in the next 8 days");
 }
 
+/** The issue forms in `dir` as the harness's shippedForms() gives the shipped ones: file → text and form. */
+async function formsIn(dir) {
+  const { parseIssueForm } = await importBuilt(`${DIST}/domain/forms/form.js`);
+  const out = {};
+  for (const file of readdirSync(dir).sort()) {
+    const text = readFileSync(join(dir, file), "utf8");
+    const parsed = parseIssueForm(text);
+    out[file] = { text, form: parsed.ok ? parsed.form : null };
+  }
+  return out;
+}
+
 /** The customer edits the body through the API (their own token); returns the issues.edited payload. */
-async function editBody(gh, r, n, answers) {
-  const { form } = (await shippedForms())["change-request.yml"];
+async function editBody(gh, r, n, form, answers) {
   const token = `ghp_demo_${r.owner}_customer`;
   gh.setTokenUser(token, { login: `${r.owner}-customer`, type: "User" });
   const res = await fetch(`${gh.apiUrl}/repos/${r.owner}/${r.repo}/issues/${n}`, {
@@ -557,17 +879,42 @@ const countIntake = (gh, o, r, n) =>
 const countBreach = (gh, o, r, n) =>
   appComments(gh, o, r, n).filter((c) => c.body.includes(BREACH_MARKER)).length;
 
+/** The channel index: which repo claims which PagerDuty service and Slack channel. */
+function channelClaims(app) {
+  const db = new SQLite(app.databaseUrl.replace(/^sqlite:/, ""), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare("select kind, channel_key, repo from channel_claims").all();
+  } finally {
+    db.close();
+  }
+}
+
+/** The issues of a repo in the GitHub stand-in, numbers from 1 up. */
+function issuesOf(gh, r) {
+  const out = [];
+  for (let n = 1; ; n++) {
+    const issue = gh.issue(r.owner, r.repo, n);
+    if (!issue) return out;
+    out.push(issue);
+  }
+}
+
 function pagesFor(pd, issueKey, action) {
   return pd.events().filter((e) => e.event_action === action && JSON.stringify(e).includes(issueKey));
 }
 
-/** The app's tracked rows, read from its SQLite file (read-only; the app may still run). */
+/**
+ * The app's tracked rows, read from its SQLite file (read-only; the app may still run), each with
+ * the channel it was opened for (`pagerduty`, `slack`; null: opened on GitHub).
+ */
 function trackedRows(app) {
   const db = new SQLite(app.databaseUrl.replace(/^sqlite:/, ""), { readonly: true, fileMustExist: true });
   try {
     return db
       .prepare(
-        "select repo, number, type, priority, state, deadline_at, first_response_by from tracked_issues order by repo, number",
+        "select repo, number, type, priority, state, created_at, deadline_at, first_response_at, first_response_by," +
+          " (select kind from channel_links l where l.repo = t.repo and l.number = t.number and l.origin = 'channel')" +
+          " as channel from tracked_issues t order by repo, number",
       )
       .all();
   } finally {
@@ -582,10 +929,26 @@ class Watcher {
   #pdSeen = 0;
   #timer;
 
-  constructor(gh, slack, pd) {
+  #threadSeen = 0;
+
+  constructor(gh, slack, pd, slackApi) {
     this.gh = gh;
     this.slack = slack;
     this.pd = pd;
+    this.slackApi = slackApi;
+  }
+
+  /** An issue the app opened itself (for an incident or a Slack request): printed whole, then tracked. */
+  open(owner, repo, n) {
+    const issue = this.gh.issue(owner, repo, n);
+    const labels = this.gh.issueLabels(owner, repo, n);
+    say(
+      "GitHub",
+      `${owner}/${repo}#${n}`,
+      `issue opened by ${issue.user?.login}: "${issue.title}"  labels ${labels.map((l) => `+${l}`).join("  ")}\n` +
+        commentLines(issue.body).join("\n"),
+    );
+    this.track(owner, repo, n);
   }
 
   track(owner, repo, n) {
@@ -630,14 +993,23 @@ class Watcher {
         const before = issue.comments.get(c.id);
         if (before === c.body) continue;
         issue.comments.set(c.id, c.body);
-        const kind = c.body.includes(INTAKE_MARKER) ? "intake comment" : "breach comment";
+        const kind = c.body.includes(INTAKE_MARKER)
+          ? "intake comment"
+          : c.body.includes(BREACH_MARKER)
+            ? "breach comment"
+            : "comment";
         const verb = before === undefined ? "posted" : "edited in place (same comment)";
-        say("GitHub", key, `${kind} ${verb} by ${c.user.login}:\n${keyLines(c.body).join("\n")}`);
+        say("GitHub", key, `${kind} ${verb} by ${c.user.login}:\n${commentLines(c.body).join("\n")}`);
       }
     }
     const messages = this.slack.messages();
     for (const m of messages.slice(this.#slackSeen)) say("Slack", "#support", slackLines(m).join("\n"));
     this.#slackSeen = messages.length;
+    const posted = this.slackApi.posted();
+    for (const m of posted.slice(this.#threadSeen)) {
+      say("Slack", m.thread_ts ? "#initech-help thread" : "#initech-help", slackLines(m).join("\n"));
+    }
+    this.#threadSeen = posted.length;
     const events = this.pd.events();
     for (const e of events.slice(this.#pdSeen)) {
       const summary = e.payload?.summary ? `: ${e.payload.summary}` : "";

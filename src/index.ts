@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import { rebuildChannelIndex } from "./channels/claims.js";
 import { appIdentityFrom } from "./github/app-identity.js";
 import type { AppDeps, Runtime } from "./handlers/deps.js";
 import { dispatchDelivery } from "./handlers/dispatch.js";
@@ -140,6 +141,16 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
         app.log.warn({ error: describeError(error) }, "reconciliation failed; it runs again later");
       }
     };
+    // Issue 13: which repo claims which PagerDuty service and Slack channel, rebuilt from every
+    // config after each reconciliation run of the server.
+    const runChannelIndex = async () => {
+      if (!deps.channelsEnabled) return;
+      try {
+        await rebuildChannelIndex(app, deps);
+      } catch (error) {
+        app.log.warn({ error: describeError(error) }, "channel index rebuild failed; it runs again later");
+      }
+    };
     const runWeekly = async () => {
       try {
         const posted = await postWeeklyReports(app, deps);
@@ -215,8 +226,11 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       inbox.start();
       scheduler.start();
       // The timer only triggers it: what was reconciled, and which replica does it, lives in the store.
-      void runReconcile();
-      reconcileTimer = setInterval(() => void runReconcile().then(runWeekly), RECONCILE_EVERY_MS);
+      void runReconcile().then(runChannelIndex);
+      reconcileTimer = setInterval(
+        () => void runReconcile().then(runWeekly).then(runChannelIndex),
+        RECONCILE_EVERY_MS,
+      );
       reconcileTimer.unref();
     }
     onReady?.(runtime);

@@ -5,6 +5,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { Probot, ProbotOctokit } from "probot";
+import { PAGERDUTY_WEBHOOK_PATH, pagerDutyEndpoint } from "./channels/pagerduty-endpoint.js";
+import { createSlackApi } from "./channels/slack-client.js";
+import { SLACK_COMMANDS_PATH, slackEndpoint } from "./channels/slack-endpoint.js";
 import { shippedFiles } from "./cli/init.js";
 import { parseIssueForm } from "./domain/forms/form.js";
 import { type RepoForm, RepoSetupCache } from "./github/repo-setup.js";
@@ -24,7 +27,7 @@ import {
   type ServerSettings,
   StartupError,
 } from "./runtime/settings.js";
-import { webhookEndpoint } from "./runtime/webhook-endpoint.js";
+import { ByteBudget, MAX_BUFFERED_BYTES, webhookEndpoint } from "./runtime/webhook-endpoint.js";
 import { openStore, type Store } from "./store/db.js";
 import { releaseLeasesOf } from "./store/recovery.js";
 
@@ -203,6 +206,12 @@ if (!credentials) {
     metrics,
     failpoint: createFailpoint(env.SUPPORT_SLA_FAILPOINT),
     autostart: true,
+    channelsEnabled: Boolean(
+      settings.channels.pagerDutyWebhookSecret || settings.channels.slackSigningSecret,
+    ),
+    slackApi: settings.channels.slackBotToken
+      ? createSlackApi({ token: settings.channels.slackBotToken, apiUrl: settings.channels.slackApiUrl })
+      : null,
   };
   const probot = new Probot({
     appId: credentials.appId,
@@ -229,9 +238,39 @@ if (!credentials) {
     },
   );
   const accept = runtime?.accept;
-  if (!accept) throw new Error("the app did not start its runtime");
+  if (!accept || !runtime) throw new Error("the app did not start its runtime");
+  const started = runtime;
+  // Bodies held in memory at once, across the GitHub, PagerDuty and Slack endpoints.
+  const budget = new ByteBudget(MAX_BUFFERED_BYTES);
+  const channelHandlers: Handler[] = [];
+  if (settings.channels.pagerDutyWebhookSecret) {
+    channelHandlers.push(
+      pagerDutyEndpoint({
+        secret: settings.channels.pagerDutyWebhookSecret,
+        deps,
+        kick: () => started.inbox.kick(),
+        budget,
+        log,
+        onStoreFailure: (error) => started.storeHealth.reportFailure(error),
+      }),
+    );
+  }
+  if (settings.channels.slackSigningSecret) {
+    channelHandlers.push(
+      slackEndpoint({
+        signingSecret: settings.channels.slackSigningSecret,
+        deps,
+        kick: () => started.inbox.kick(),
+        budget,
+        log,
+        onStoreFailure: (error) => started.storeHealth.reportFailure(error),
+      }),
+    );
+  }
   handlers = [
+    ...channelHandlers,
     webhookEndpoint({
+      budget,
       path: settings.webhookPath,
       secret: credentials.webhookSecret,
       accept,
@@ -293,6 +332,8 @@ if (!credentials) {
       database: describeDatabase(settings.databaseUrl, cwd),
       slack: settings.slackConfigured ? "configured" : "off",
       pagerduty: settings.pagerDutyConfigured ? "configured" : "off",
+      pagerdutyWebhooks: settings.channels.pagerDutyWebhookSecret ? PAGERDUTY_WEBHOOK_PATH : "off",
+      slackCommands: settings.channels.slackSigningSecret ? SLACK_COMMANDS_PATH : "off",
       instance: settings.instance,
       webhookPath: settings.webhookPath,
       webhookProxyUrl: settings.webhookProxyUrl,

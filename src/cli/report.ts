@@ -1,8 +1,10 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Temporal } from "temporal-polyfill";
+import { didYouMean } from "../config/suggest.js";
 import { buildReport } from "../report/aggregate.js";
 import { renderMarkdown } from "../report/markdown.js";
+import type { KnownRepo } from "../report/query.js";
 import type { ReportRow, SlaReport } from "../report/types.js";
 import { parseFlags, parseInstant, UsageError } from "./args.js";
 import type { Io } from "./main.js";
@@ -14,7 +16,12 @@ export const REPORT_HELP = `Usage: support-sla report --repo OWNER/NAME [--since
 Prints the first-response SLA report of one repository from the app's store: per priority and
 type the issues, met, breached (answered late, or unanswered past the deadline), still running,
 cancelled, attainment = met / (met + breached), and the median and p90 first-response time in
-business time and in wall time (nearest rank, over answered issues); then every breach with a link.
+business time and in wall time (nearest rank, over answered issues); the same per channel the
+issues came in through (GitHub, PagerDuty, Slack); then every breach with a link.
+Targets are the ones each issue was tracked under, as the app recorded them.
+
+Exit codes: 0 the report was printed; 1 the store tracks no issue of --repo (the repositories it
+does track are listed); 2 bad usage or an unreadable database or config.
 
 Options:
   --repo OWNER/NAME  the repository (required)
@@ -24,8 +31,9 @@ Options:
                      such as 2026-11-01T00:00:00Z
   --format md|json   what to print: markdown (default) or JSON (shape: SlaReport in src/report/types.ts)
   --out DIR          also write report.md, report.json, chart.svg and chart.png into DIR
-  --config FILE      the repo's .github/support-sla.yml: priority and type order, labels, targets,
-                     time zone (default: the built-in default policy)
+  --config FILE      the repo's .github/support-sla.yml: priority and type order, labels, time
+                     zone, and the target shown for a priority without issues (default: the
+                     built-in default policy; it never replaces the targets the issues had)
   --database URL     the store (default: $DATABASE_URL, else sqlite:data/support-sla.db)
   --now ISO          decide outcomes as at this instant instead of now (reproducible reports)
   -h, --help         show this help`;
@@ -50,9 +58,16 @@ export function parseReportDate(text: string, timezone: string, flag: string): n
 const redact = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
 
-async function readRows(url: string, io: Io, query: { repo: string; since?: number; until?: number }) {
+/** What the store holds for the report: its rows, or nothing of the repo and what it does hold. */
+type StoreRead = { rows: ReportRow[] } | { rows: null; known: KnownRepo[] };
+
+async function readRows(
+  url: string,
+  io: Io,
+  query: { repo: string; since?: number; until?: number },
+): Promise<StoreRead> {
   const { describeDatabaseUrl, openStore } = await import("../store/db.js");
-  const { loadReportRows } = await import("../report/query.js");
+  const { countRepoIssues, knownRepos, loadReportRows } = await import("../report/query.js");
   let target: ReturnType<typeof describeDatabaseUrl>;
   try {
     target = describeDatabaseUrl(url, io.cwd);
@@ -72,12 +87,41 @@ async function readRows(url: string, io: Io, query: { repo: string; since?: numb
     throw new UsageError(`cannot read database ${redact(url)}: ${firstLine(error)}`);
   }
   try {
-    return await loadReportRows(store, query);
+    // A window without issues is a report of zeros; a repo without any is most likely a typo.
+    if ((await countRepoIssues(store, query.repo)) === 0)
+      return { rows: null, known: await knownRepos(store) };
+    return { rows: await loadReportRows(store, query) };
   } catch (error) {
     throw new UsageError(`cannot read database ${redact(url)}: ${firstLine(error)}`);
   } finally {
     await store.close();
   }
+}
+
+/** Repositories listed before "…and N more" when the repo asked for is unknown. */
+const MAX_REPOS_LISTED = 50;
+
+/** The lines for a repo the store tracks no issue of: that, then the repos it does track. */
+export function unknownRepoLines(repo: string, database: string, known: readonly KnownRepo[]): string[] {
+  const names = known.map((k) => k.repo);
+  const head = `support-sla report: the store ${database} tracks no issues of ${repo}${didYouMean(repo, names)}`;
+  if (known.length === 0) {
+    return [
+      head,
+      "It tracks no issues of any repository yet: is --database (or DATABASE_URL) the app's store?",
+    ];
+  }
+  const width = Math.max(...known.slice(0, MAX_REPOS_LISTED).map((k) => k.repo.length));
+  const listed = known
+    .slice(0, MAX_REPOS_LISTED)
+    .map((k) => `  ${k.repo.padEnd(width)}  ${k.issues} issue${k.issues === 1 ? "" : "s"}`);
+  const more = known.length - listed.length;
+  return [
+    head,
+    `It tracks issues of ${known.length} ${known.length === 1 ? "repository" : "repositories"}:`,
+    ...listed,
+    ...(more > 0 ? [`  …and ${more} more`] : []),
+  ];
 }
 
 async function writeOutputs(dir: string, report: SlaReport, markdown: string, io: Io): Promise<void> {
@@ -136,12 +180,23 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   const url = values.database || io.env?.DATABASE_URL || "sqlite:data/support-sla.db";
 
   const repo = values.repo.toLowerCase();
-  const rows: ReportRow[] = await readRows(url, io, {
+  const read = await readRows(url, io, {
     repo,
     ...(since === undefined ? {} : { since }),
     ...(until === undefined ? {} : { until }),
   });
-  const report = buildReport(rows, { repo, since, until, now, policy });
+  if (read.rows === null) {
+    for (const line of unknownRepoLines(repo, redact(url), read.known)) io.err(line);
+    return 1;
+  }
+  const report = buildReport(read.rows, {
+    repo,
+    since,
+    until,
+    now,
+    policy,
+    policyIsRepos: values.config !== undefined,
+  });
   const markdown = renderMarkdown(report);
   io.out(format === "json" ? JSON.stringify(report, null, 2) : markdown.trimEnd());
   if (values.out !== undefined) await writeOutputs(resolve(io.cwd, values.out), report, markdown, io);

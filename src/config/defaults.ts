@@ -3,6 +3,8 @@ import type { ClockKind } from "./policy.js";
 
 /** One priority as the validated config holds it, after merging over the built-in entry of its key. */
 export interface PriorityConfig {
+  /** What customers read, e.g. "Urgent". */
+  name: string;
   label: string;
   response: string;
   clock: ClockKind;
@@ -14,6 +16,8 @@ export interface PriorityConfig {
 
 /** One request type as the validated config holds it. */
 export interface TypeConfig {
+  /** What customers read, e.g. "Problem / troubleshooting". */
+  name: string;
   label: string;
   form: string | null;
   color: string;
@@ -34,9 +38,12 @@ export const DEFAULT_WEEK: Partial<Record<Weekday, string[]>> = {
  * Colours: reds to orange for priorities (hotter = sooner), one distinct hue per type, GitHub's
  * own "bug" red for problems. Descriptions name the scope from the support process, never the
  * response time, so a config that changes `response` does not leave a stale description behind.
+ * Names are those of the support process (its "Priorities" and "Request types" tables), in
+ * sentence case: customers read them in the intake comment, where a label string would be jargon.
  */
 export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
   "production-down": {
+    name: "Production down",
     label: "priority: production down",
     response: "30m",
     clock: "calendar",
@@ -46,6 +53,7 @@ export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
     description: "Production down or badly hampered for many end users; on-call is paged 24/7",
   },
   urgent: {
+    name: "Urgent",
     label: "priority: urgent",
     response: "1h",
     clock: "business",
@@ -55,6 +63,7 @@ export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
     description: "Blocking work or affecting end users",
   },
   normal: {
+    name: "Normal",
     label: "priority: normal",
     response: "next-business-day",
     clock: "business",
@@ -67,36 +76,42 @@ export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
 
 export const DEFAULT_TYPES: Record<string, TypeConfig> = {
   "add-remove-user": {
+    name: "Add/remove user",
     label: "type: add/remove user",
     form: "add-remove-user.yml",
     color: "1d76db",
     description: "Grant or revoke someone's access",
   },
   "change-request": {
+    name: "Change request",
     label: "type: change request",
     form: "change-request.yml",
     color: "5319e7",
     description: "Change to the customer's environment (configuration or technology)",
   },
   guidance: {
+    name: "Guidance & usage support",
     label: "type: guidance",
     form: "guidance.yml",
     color: "0e8a16",
     description: "Questions, guidance and explanations (architecture, tools, ...)",
   },
   "on-call": {
+    name: "On-call",
     label: "type: on-call",
     form: "on-call.yml",
     color: "c5def5",
     description: "Messages received during on-call",
   },
   problem: {
+    name: "Problem / troubleshooting",
     label: "type: problem",
     form: "problem.yml",
     color: "d73a4a",
     description: "Something is broken; troubleshooting needed",
   },
   other: {
+    name: "Other",
     label: "type: other",
     form: "other.yml",
     color: "ededed",

@@ -53,7 +53,11 @@ function typeOf(schema: JsonSchema): string {
     case "array":
       return `list of ${schema.items ? typeOf(schema.items) : "values"}`;
     case "object":
-      return schema.properties ? "mapping" : "map of key to mapping";
+      if (schema.properties) return "mapping";
+      // A map of plain values (channels.pagerduty.users: id → login) says what its values are.
+      return typeof schema.additionalProperties === "object" && schema.additionalProperties.type !== "object"
+        ? `map of key to ${typeOf(schema.additionalProperties)}`
+        : "map of key to mapping";
     case "string":
       return "text";
     case undefined:

@@ -24,6 +24,8 @@ export const MAX_CHARS = {
   duration: 32,
   /** A 6-hex-digit colour. */
   color: 16,
+  /** The name customers read for a priority or a type. */
+  name: 80,
   /** A form file name under `.github/ISSUE_TEMPLATE/`. */
   form: 100,
   /** GitHub logins have at most 39 characters (plus `@` and `[bot]`). */

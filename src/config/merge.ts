@@ -42,6 +42,12 @@ function mergedKeys(defaults: Record<string, unknown>, given: Record<string, unk
   return keys;
 }
 
+/** The name of a new key when the config gives none: `high-impact` is "High impact". */
+export function nameOfKey(key: string): string {
+  const words = key.replace(/-/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** Priority keys are matched against dropdown text without case, spaces or hyphens. */
 const looseKey = (key: string): string => key.replace(/-/g, "");
 
@@ -113,6 +119,7 @@ export function mergePriorities(
     const base = own(DEFAULT_PRIORITIES, key);
     const override = own(given, key) ?? {};
     merged[key] = {
+      name: override.name ?? base?.name ?? nameOfKey(key),
       label: override.label ?? base?.label ?? `priority: ${key}`,
       response: override.response ?? base?.response ?? "",
       clock: override.clock ?? base?.clock ?? NEW_PRIORITY_DEFAULTS.clock,
@@ -160,6 +167,7 @@ export function mergeTypes(given: Record<string, Partial<TypeConfig> | null>): R
     const base = own(DEFAULT_TYPES, key);
     const override = own(given, key) ?? {};
     merged[key] = {
+      name: override.name ?? base?.name ?? nameOfKey(key),
       label: override.label ?? base?.label ?? `type: ${key}`,
       form: override.form !== undefined ? override.form : (base?.form ?? `${key}.yml`),
       color: override.color ?? base?.color ?? NEW_TYPE_COLOR,

@@ -1,4 +1,5 @@
 import type { CalendarSpec } from "../domain/calendar-types.js";
+import type { ChannelsPolicy } from "./sections/channels.js";
 
 /** How the first-response target is measured. */
 export type ResponseTarget = { kind: "duration"; ms: number } | { kind: "next-business-day" };
@@ -6,6 +7,8 @@ export type ClockKind = "calendar" | "business";
 
 export interface PriorityPolicy {
   key: string;
+  /** What customers read, e.g. "Urgent" (`priorities.<key>.name`). */
+  name: string;
   label: string;
   response: ResponseTarget;
   clock: ClockKind;
@@ -19,6 +22,8 @@ export interface PriorityPolicy {
 
 export interface TypePolicy {
   key: string;
+  /** What customers read, e.g. "Problem / troubleshooting" (`types.<key>.name`). */
+  name: string;
   label: string;
   /** File name under .github/ISSUE_TEMPLATE/, or null for a type without a form. */
   form: string | null;
@@ -45,4 +50,6 @@ export interface Policy {
   labels: { incomplete: string; atRisk: string; breached: string };
   postMortem: { priorities: string[]; dueMs: number; requiredLabel: string; doneLabel: string };
   report: { weekly: boolean };
+  /** Which PagerDuty services and Slack channels open issues here; absent in hand-built policies: none. */
+  channels?: ChannelsPolicy;
 }

@@ -8,6 +8,7 @@ import {
   holidaysSchema,
   timezoneSchema,
 } from "./sections/calendar.js";
+import { channelProblems, channelsSchema } from "./sections/channels.js";
 import { DEFAULT_POST_MORTEM, postMortemSchema, reportSchema } from "./sections/follow-up.js";
 import {
   defaultPrioritySchema,
@@ -37,6 +38,7 @@ const sectionsSchema = z.strictObject(
     labels: statusLabelsSchema,
     post_mortem: postMortemSchema,
     report: reportSchema,
+    channels: channelsSchema,
   },
   { error: expected("a mapping of settings such as `timezone: Europe/Brussels`") },
 );
@@ -184,6 +186,11 @@ function checkPostMortem(config: Sections, ctx: Ctx): void {
   });
 }
 
+/** The types and priorities `channels` names are configured (src/config/sections/channels.ts). */
+function checkChannels(config: Sections, ctx: Ctx): void {
+  for (const problem of channelProblems(config)) report(ctx, problem);
+}
+
 /** The one schema of `.github/support-sla.yml`: validation, defaults, merging and cross-checks. */
 export const configSchema = sectionsSchema
   .superRefine(checkPriorityTypes, whenValid("priorities", "types"))
@@ -193,6 +200,7 @@ export const configSchema = sectionsSchema
   .superRefine(checkDefaultType, whenValid("types", "default_type"))
   .superRefine(checkUniqueLabels, whenValid("priorities", "types", "labels", "post_mortem"))
   .superRefine(checkPostMortem, whenValid("priorities", "post_mortem"))
+  .superRefine(checkChannels, whenValid("priorities", "types", "channels"))
   .meta({
     title: "support-sla configuration",
     description:

@@ -2,6 +2,7 @@ import { type DayRange, WEEKDAYS, type Weekday } from "../domain/calendar-types.
 import { parseDuration } from "../domain/duration.js";
 import type { Policy, ResponseTarget } from "./policy.js";
 import type { SupportSlaConfig } from "./schema.js";
+import { toChannelsPolicy } from "./sections/channels.js";
 import { parseTimeRange } from "./time-range.js";
 
 /** Intl's spelling of a zone when it only differs in case ("europe/brussels"); aliases stay as written. */
@@ -48,6 +49,7 @@ export function toPolicy(config: SupportSlaConfig): Policy {
     },
     priorities: Object.entries(config.priorities).map(([key, p]) => ({
       key,
+      name: p.name,
       label: p.label,
       response: responseTarget(p.response),
       clock: p.clock,
@@ -58,6 +60,7 @@ export function toPolicy(config: SupportSlaConfig): Policy {
     })),
     types: Object.entries(config.types).map(([key, t]) => ({
       key,
+      name: t.name,
       label: t.label,
       form: t.form,
       color: t.color.toLowerCase(),
@@ -89,6 +92,7 @@ export function toPolicy(config: SupportSlaConfig): Policy {
       doneLabel: config.post_mortem.done_label,
     },
     report: { weekly: config.report.weekly },
+    channels: toChannelsPolicy(config.channels),
   };
 }
 

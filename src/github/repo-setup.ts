@@ -7,7 +7,15 @@ import {
   validateConfigText,
 } from "../config/load.js";
 import type { Policy } from "../config/policy.js";
-import { type FormDefinition, parseIssueForm } from "../domain/forms/form.js";
+import {
+  type FormDefinition,
+  formTemplateName,
+  markdownTemplateName,
+  parseIssueForm,
+  parseTemplateConfig,
+  type TemplateName,
+  templateSetProblems,
+} from "../domain/forms/form.js";
 import type { GitHub } from "./octokit.js";
 
 export const CONFIG_PATH = ".github/support-sla.yml";
@@ -16,6 +24,8 @@ export const FORMS_DIR = ".github/ISSUE_TEMPLATE";
 export interface RepoForm {
   file: string;
   form: FormDefinition;
+  /** The form's YAML as read, when it was read from the repo: the cross-check reads its stated response times. */
+  text?: string;
 }
 
 /** What the app knows of one repo's support setup, as read from GitHub at one moment. */
@@ -201,20 +211,36 @@ async function readForms(
     if (isNotFound(error)) return { forms: [], problems: [], found: false };
     throw error;
   }
+  // Forms, the chooser's config.yml and markdown templates (their names count), as check-config reads them.
   const files = entries
-    .filter((e) => e.type === "file" && /\.ya?ml$/i.test(e.name) && !/^config\.ya?ml$/i.test(e.name))
+    .filter((e) => e.type === "file" && /\.(ya?ml|md)$/i.test(e.name))
     .map((e) => e.name)
     .sort();
   const forms: RepoForm[] = [];
   const problems: string[] = [];
+  const names: TemplateName[] = [];
   const texts = await Promise.all(files.map((f) => readRaw(gh, r, `${FORMS_DIR}/${f}`, ref)));
   files.forEach((file, i) => {
     const text = texts[i];
     if (text == null) return;
+    const path = `${FORMS_DIR}/${file}`;
+    if (/\.md$/i.test(file)) {
+      const name = markdownTemplateName(text);
+      if (name !== null) names.push({ file: path, ...name });
+      return;
+    }
+    if (/^config\.ya?ml$/i.test(file)) {
+      const parsed = parseTemplateConfig(text);
+      if (!parsed.ok) problems.push(...parsed.problems.map((p) => `${path}: ${p}`));
+      return;
+    }
     const parsed = parseIssueForm(text);
-    if (parsed.ok) forms.push({ file, form: parsed.form });
-    else problems.push(...parsed.problems.map((p) => `${FORMS_DIR}/${file}: ${p}`));
+    if (parsed.ok) {
+      forms.push({ file, form: parsed.form, text });
+      names.push({ file: path, name: parsed.form.name, line: formTemplateName(text)?.line });
+    } else problems.push(...parsed.problems.map((p) => `${path}: ${p}`));
   });
+  problems.push(...templateSetProblems(names));
   return { forms, problems, found: true };
 }
 

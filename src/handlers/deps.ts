@@ -1,4 +1,5 @@
 import type { Logger } from "probot";
+import type { SlackApi } from "../channels/slack-client.js";
 import type { Policy } from "../config/policy.js";
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
 import type { AppIdentity } from "../github/app-identity.js";
@@ -49,6 +50,13 @@ export interface AppDeps {
   failpoint: (name: string) => void;
   /** Start the inbox and scheduler loops (the server); tests drive them by hand. */
   autostart: boolean;
+  /** Slack's Web API for thread replies (issue 13: SLACK_BOT_TOKEN set); absent: no replies. */
+  slackApi?: SlackApi | null;
+  /**
+   * An inbound channel endpoint is on (PAGERDUTY_WEBHOOK_SECRET or SLACK_SIGNING_SECRET set):
+   * only then is the channel index rebuilt from every repo's config (issue 13).
+   */
+  channelsEnabled?: boolean;
 }
 
 /** What a handler gets besides AppDeps: an authenticated client per installation and the app's log. */
@@ -59,6 +67,8 @@ export interface HandlerDeps extends AppDeps {
   log: Logger;
   /** Tells the scheduler a deadline was stored or moved, so it need not wait for its next wake-up. */
   kickScheduler?: () => void;
+  /** The inbound channel the issue being handled was opened from (issue 13); absent: GitHub. */
+  origin?: "pagerduty" | "slack";
 }
 
 export interface Runtime {

@@ -1,4 +1,9 @@
 import { Context } from "probot";
+import { channelIssueDeps } from "../channels/intake.js";
+import { PAGERDUTY_INBOX_EVENT } from "../channels/pagerduty-endpoint.js";
+import { handlePagerDutyDelivery } from "../channels/pagerduty-handler.js";
+import { SLACK_INBOX_EVENT } from "../channels/slack-endpoint.js";
+import { handleSlackDelivery, relayFirstReplyToSlack } from "../channels/slack-handler.js";
 import { failFast, logTo } from "../github/octokit.js";
 import { describeError, errorSummary } from "../helpers/describe-error.js";
 import { payloadSubject } from "../helpers/issue-log.js";
@@ -78,7 +83,8 @@ async function refreshIssue(context: AnyContext, number: number): Promise<number
  * - Newer: applied, and recorded once intake (or the close) is done.
  * Post-mortem labels and comments are facts with their own guards, not snapshots: never stale.
  */
-async function apply(context: AnyContext, deps: HandlerDeps, attempt: number): Promise<Outcome> {
+async function apply(context: AnyContext, baseDeps: HandlerDeps, attempt: number): Promise<Outcome> {
+  let deps = baseDeps;
   const payload = context.payload as {
     action?: string;
     issue?: { number: number; pull_request?: unknown; updated_at?: unknown };
@@ -86,6 +92,15 @@ async function apply(context: AnyContext, deps: HandlerDeps, attempt: number): P
   };
   if (context.name === "push") {
     await handlePush(context as Context<"push">, deps);
+    return "handled";
+  }
+  // Issue 13: PagerDuty events and Slack requests share the inbox (and its retries) with GitHub's.
+  if ((context.name as string) === PAGERDUTY_INBOX_EVENT) {
+    await handlePagerDutyDelivery(context, deps);
+    return "handled";
+  }
+  if ((context.name as string) === SLACK_INBOX_EVENT) {
+    await handleSlackDelivery(context, deps);
     return "handled";
   }
   if (!payload.issue || !payload.repository || payload.issue.pull_request) return "handled";
@@ -96,10 +111,15 @@ async function apply(context: AnyContext, deps: HandlerDeps, attempt: number): P
   };
   return await withIssueLock(deps, key, async (): Promise<Outcome> => {
     if (context.name === "issue_comment") {
-      if (payload.action === "created")
+      if (payload.action === "created") {
         await handleComment(context as Context<"issue_comment.created">, deps);
+        // Issue 13: the first team reply of a Slack-opened issue goes back to its thread.
+        await relayFirstReplyToSlack(context.payload as never, deps, key);
+      }
       return "handled";
     }
+    // A channel-opened issue (issue 13) keeps its channel's clock start, type and priority.
+    deps = await channelIssueDeps(payload, deps, key);
     const label = (payload as { label?: { name: string } }).label;
     if (payload.action === "labeled" && label) {
       const { policy } = await deps.setups.get(context.octokit, context.repo());

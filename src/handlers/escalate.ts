@@ -198,8 +198,8 @@ async function escalateLocked(row: TrackedRow, deps: HandlerDeps, progress: Prog
       const body = renderBreachComment({
         cycle: row.cycle,
         mention: policy.escalation.mention,
-        typeLabel: policy.types.find((t) => t.key === row.type)?.label ?? row.type,
-        priorityLabel: priority.label,
+        typeName: policy.types.find((t) => t.key === row.type)?.name ?? row.type,
+        priorityName: priority.name,
         cycleStartAt: row.cycle_started_at,
         deadlineAt: row.deadline_at,
         now,

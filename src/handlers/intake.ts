@@ -3,7 +3,9 @@ import type { Context } from "probot";
 import { planWithFallback } from "../config/fallback.js";
 import type { Policy, PriorityPolicy } from "../config/policy.js";
 import type { BusinessCalendar } from "../domain/business-hours.js";
-import { classifyIssue, type IntakeVerdict } from "../domain/forms/classify.js";
+import { classifyIssue, type FormFile, type IntakeVerdict } from "../domain/forms/classify.js";
+import { headingKey } from "../domain/forms/text.js";
+import { fieldKey } from "../domain/forms/validate.js";
 import {
   isRunning,
   onReopen,
@@ -12,7 +14,12 @@ import {
   type SlaRecord,
   startTracking,
 } from "../domain/sla/clock.js";
-import { INTAKE_MARKER, type IntakeView, renderIntakeComment } from "../github/intake-comment.js";
+import {
+  INTAKE_MARKER,
+  type IntakeFieldError,
+  type IntakeView,
+  renderIntakeComment,
+} from "../github/intake-comment.js";
 import { applyLabelPlan, planLabels } from "../github/labels.js";
 import type { IssueRef } from "../github/octokit.js";
 import type { RepoSetup } from "../github/repo-setup.js";
@@ -59,24 +66,46 @@ function formLinks(setup: RepoSetup, htmlUrl: string): IntakeView["formLinks"] {
   }));
 }
 
-function buildView(
+/**
+ * Which of the form's same-labelled fields each error is about (GitHub lets fields share a label
+ * when their ids differ): the comment tells "Details (2nd of 2)" from "Details (1st of 2)".
+ */
+function fieldErrors(verdict: IntakeVerdict, forms: readonly FormFile[]): IntakeFieldError[] {
+  const fields = forms.find((f) => f.file === verdict.form)?.form.fields ?? [];
+  return verdict.errors.map(({ field, label, message }) => {
+    // The same key the body's sections are matched to labels by: what the customer sees as one name.
+    const twins = fields.filter((f) => headingKey(f.label) === headingKey(label));
+    const index = twins.findIndex((f) => fieldKey(f) === field);
+    return twins.length > 1 && index >= 0
+      ? { label, message, position: { index: index + 1, of: twins.length } }
+      : { label, message };
+  });
+}
+
+/**
+ * What the intake comment shows for a verdict: the type and priority by the names customers read
+ * (`types.<key>.name`, `priorities.<key>.name`), each missing or wrong field once, the notes, and
+ * for an issue that matched no form the links to open it again (`links`, one per form).
+ */
+export function intakeView(
   policy: Policy,
   verdict: IntakeVerdict,
   priority: PriorityPolicy,
   deadlineMs: number,
   pagesNow: boolean,
+  forms: readonly FormFile[],
   links: IntakeView["formLinks"],
 ): IntakeView {
   const type = policy.types.find((t) => t.key === verdict.type);
   return {
-    typeLabel: type?.label ?? verdict.type,
-    priorityLabel: priority.label,
+    typeName: type?.name ?? verdict.type,
+    priorityName: priority.name,
     productionDown: pagesAtIntake(priority),
     pagesNow,
     deadlineMs,
     timezone: policy.calendar.timezone,
     intake: verdict.intake,
-    errors: verdict.errors.map((e) => ({ label: e.label, message: e.message })),
+    errors: fieldErrors(verdict, forms),
     notes: verdict.notes,
     formLinks: verdict.matchedBy === "none" ? links : null,
     phone: policy.escalation.phone,
@@ -238,9 +267,18 @@ export async function runIntake(
     }
   }
   const pagesNow = pagesAtIntake(priority) && pagerduty !== null && sla.paged && isRunning(sla.state);
-  const body = renderIntakeComment(
-    buildView(policy, verdict, priority, sla.deadlineAt, pagesNow, formLinks(setup, repository.html_url)),
-  );
+  const body = renderIntakeComment({
+    ...intakeView(
+      policy,
+      verdict,
+      priority,
+      sla.deadlineAt,
+      pagesNow,
+      setup.forms,
+      formLinks(setup, repository.html_url),
+    ),
+    fromOnCallPage: deps.origin === "pagerduty",
+  });
   const digest = createHash("sha256").update(body).digest("hex");
   if (row.intake_comment_id === null || row.intake_comment_digest !== digest) {
     row.intake_comment_id = await upsertStickyComment(

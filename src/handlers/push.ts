@@ -1,8 +1,17 @@
 import type { Context, Logger } from "probot";
+import {
+  claimConflicts,
+  claimPeers,
+  indexedClaims,
+  policyClaims,
+  refreshRepoClaims,
+} from "../channels/claims.js";
+import type { ClaimKey } from "../channels/store.js";
 import type { Policy } from "../config/policy.js";
 import { onReplan } from "../domain/sla/clock.js";
 import { removeLabel } from "../github/labels.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
+import { describeError } from "../helpers/describe-error.js";
 import { bound, issueKey } from "../helpers/issue-log.js";
 import {
   CHECK_RUN_OUTPUT_MAX_BYTES,
@@ -85,6 +94,16 @@ export async function handlePush(context: Context<"push">, deps: HandlerDeps): P
     return;
   }
   const snapshot = await readSetupSnapshot(context.octokit, { owner, repo }, payload.after);
+  const onDefaultBranch = payload.ref === `refs/heads/${payload.repository.default_branch}`;
+  const channelKey = deps.setups.repoKey({ owner, repo });
+  // Issue 13: a service or channel another repo claims is a problem of this config too; the
+  // default branch's valid config is what the channel index holds for the repo.
+  snapshot.problems.push(...(await claimConflicts(deps, channelKey, snapshot.policy)));
+  let claimsTouched: ClaimKey[] = [];
+  if (onDefaultBranch && snapshot.policy) {
+    claimsTouched = [...(await indexedClaims(deps, channelKey)), ...policyClaims(snapshot.policy)];
+    await refreshRepoClaims(deps, channelKey, context.payload.installation?.id ?? 0, snapshot.policy);
+  }
   await context.octokit.rest.checks.create({
     owner,
     repo,
@@ -94,7 +113,7 @@ export async function handlePush(context: Context<"push">, deps: HandlerDeps): P
     conclusion: snapshot.problems.length === 0 ? "success" : "failure",
     output: checkRunOutput(snapshot.problems),
   });
-  const onDefaultBranch = payload.ref === `refs/heads/${payload.repository.default_branch}`;
+  if (claimsTouched.length > 0) await recheckClaimPeers(context, deps, channelKey, claimsTouched);
   if (!onDefaultBranch) return;
   if (repo === ".github") deps.setups.invalidateOwner(owner);
   const key = deps.setups.repoKey({ owner, repo });
@@ -103,6 +122,73 @@ export async function handlePush(context: Context<"push">, deps: HandlerDeps): P
   log.info({ problems: snapshot.problems.length }, "support setup refreshed");
   // A broken config changes nothing; a valid one re-plans the running clocks (unchanged ones stay).
   if (snapshot.policy) await replanRepo(context, deps, key, setup.policy, log);
+}
+
+/** Repos re-checked after one push changed a repo's claims: each is a few GitHub reads and one write. */
+const MAX_CLAIM_PEERS = 20;
+
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === "number" ? status : undefined;
+}
+
+/**
+ * Issue 13: "a service or channel claimed by two repos is a config error, reported on both repos".
+ * After a valid config of `repo` was pushed to its default branch, every other repo claiming one of
+ * the services or channels `repo` claims or claimed until then gets a fresh `support-sla config` check run on
+ * its default branch's head, listing its own problems and the conflicts it is now part of, or none
+ * once the conflict is gone. The head is read with "Get a repository" (`default_branch`,
+ * https://docs.github.com/en/rest/repos/repos#get-a-repository) and "Get a reference"
+ * (`GET /repos/{owner}/{repo}/git/ref/heads/{branch}`, https://docs.github.com/en/rest/git/refs#get-a-reference),
+ * both under the app's `contents: read`; the check run is "Create a check run"
+ * (https://docs.github.com/en/rest/checks/runs#create-a-check-run), `checks: write`. A peer that is
+ * gone or no longer readable (403, 404) is skipped with a warning; any other failure is thrown
+ * after every peer was tried, so that the push is retried (each run replaces the last on its sha).
+ */
+async function recheckClaimPeers(
+  context: Context<"push">,
+  deps: HandlerDeps,
+  repo: string,
+  claims: ClaimKey[],
+): Promise<void> {
+  let failure: unknown = null;
+  for (const peer of await claimPeers(deps, repo, claims, MAX_CLAIM_PEERS)) {
+    // `repo` is the pushed repo already (the inbox's binding): the peer gets its own key.
+    const log = context.log.child({ peer: peer.repo });
+    try {
+      const gh = await deps.auth(peer.installationId);
+      const [owner = "", name = ""] = peer.repo.split("/");
+      const { data: info } = await gh.rest.repos.get({ owner, repo: name });
+      const r = { owner: info.owner.login, repo: info.name };
+      const { data: ref } = await gh.rest.git.getRef({ ...r, ref: `heads/${info.default_branch}` });
+      const snapshot = await readSetupSnapshot(gh, r, ref.object.sha);
+      const problems = [...snapshot.problems, ...(await claimConflicts(deps, peer.repo, snapshot.policy))];
+      await gh.rest.checks.create({
+        ...r,
+        name: CHECK_NAME,
+        head_sha: ref.object.sha,
+        status: "completed",
+        conclusion: problems.length === 0 ? "success" : "failure",
+        output: checkRunOutput(problems),
+      });
+      log.info(
+        { problems: problems.length, claimedBy: repo },
+        "config check re-run: this repo shares a channel claim with a repo whose config changed",
+      );
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 403 || status === 404) {
+        log.warn(
+          { error: describeError(error) },
+          "config check of a repo sharing a channel claim: not readable",
+        );
+        continue;
+      }
+      failure ??= error;
+      log.warn({ error: describeError(error) }, "config check of a repo sharing a channel claim failed");
+    }
+  }
+  if (failure !== null) throw failure;
 }
 
 /** A config change moves the deadlines of the repo's issues still waiting for a first response. */

@@ -1,4 +1,4 @@
-import type { SlaRecord } from "../domain/sla/clock.js";
+import type { SlaRecord, SlaTarget } from "../domain/sla/clock.js";
 import type { TrackedRow } from "../store/intake-store.js";
 import type { TrackedIssuesTable } from "../store/schema.js";
 
@@ -16,7 +16,36 @@ type Row = Pick<
   | "first_response_business_ms"
   | "first_response_late"
   | "paged_cycle"
+  | "target_kind"
+  | "target_ms"
+  | "target_clock"
 >;
+
+type TargetColumns = Pick<TrackedRow, "target_kind" | "target_ms" | "target_clock">;
+
+/**
+ * The recorded target of a row (migration 0006), or null when the row has none, or only part of
+ * one (a duration without its length, a target without its clock): never a guess.
+ */
+export function targetFromColumns(row: TargetColumns): SlaTarget | null {
+  const clock = row.target_clock;
+  if (clock !== "business" && clock !== "calendar") return null;
+  if (row.target_kind === "next-business-day") return { response: { kind: "next-business-day" }, clock };
+  if (row.target_kind === "duration" && row.target_ms !== null && row.target_ms > 0) {
+    return { response: { kind: "duration", ms: row.target_ms }, clock };
+  }
+  return null;
+}
+
+/** The columns that record `target` (all NULL for null: not recorded). */
+export function targetColumns(target: SlaTarget | null): TargetColumns {
+  if (target === null) return { target_kind: null, target_ms: null, target_clock: null };
+  return {
+    target_kind: target.response.kind,
+    target_ms: target.response.kind === "duration" ? target.response.ms : null,
+    target_clock: target.clock,
+  };
+}
 
 /** The clock's view of a stored row. */
 export function toSlaRecord(row: Row): SlaRecord {
@@ -33,6 +62,7 @@ export function toSlaRecord(row: Row): SlaRecord {
     businessMs: row.first_response_business_ms,
     late: row.first_response_late === 1,
     paged: row.paged_cycle !== null && row.paged_cycle === row.cycle,
+    target: targetFromColumns(row),
   };
 }
 
@@ -57,5 +87,6 @@ export function toColumns(patch: Partial<SlaRecord>, cycle: number): ColumnPatch
   if (patch.businessMs !== undefined) out.first_response_business_ms = patch.businessMs;
   if (patch.late !== undefined) out.first_response_late = patch.late ? 1 : 0;
   if (patch.paged !== undefined) out.paged_cycle = patch.paged ? (patch.cycle ?? cycle) : null;
+  if (patch.target !== undefined) Object.assign(out, targetColumns(patch.target));
   return out as ColumnPatch;
 }

@@ -75,12 +75,19 @@ export interface EffectOptions {
   channel?: EffectChannel;
   /** Where failures are logged (warn; error when given up), bound to the issue or not. */
   log?: OutboxLogger | undefined;
+  /**
+   * The level of the line when the receiver refuses the effect for good. Default `error`; `warn`
+   * for an effect whose loss leaves the issue tracked as usual (a Slack thread reply).
+   */
+  refusedLevel?: "warn" | "error";
 }
 
-/** `owner/repo#12` from an effect key `owner/repo#12:c1:page` (the issue every line must carry). */
-function issueOfKey(key: string): string {
-  const match = /^([^#]+#\d+)/.exec(key);
-  return match?.[1] ?? key;
+/**
+ * `owner/repo#12` from an effect key `owner/repo#12:c1:page` (the issue every line must carry);
+ * undefined for a key that names no issue (a channel effect made before its issue exists).
+ */
+function issueOfKey(key: string): string | undefined {
+  return /^([^#:]+\/[^#:]+#\d+)/.exec(key)?.[1];
 }
 
 /** What a failure means for the next attempt. */
@@ -151,7 +158,7 @@ export async function runEffect(
   try {
     await effect();
   } catch (error) {
-    await recordFailure(deps, key, channel, onInterrupted, error, options.log);
+    await recordFailure(deps, key, channel, onInterrupted, error, options.log, options.refusedLevel);
     return false;
   }
   // Test crash point: only after a first attempt, so the restarted process can finish the job.
@@ -168,10 +175,13 @@ async function recordFailure(
   onInterrupted: "rerun" | "skip",
   error: unknown,
   log: OutboxLogger | undefined,
+  refusedLevel: "warn" | "error" = "error",
 ): Promise<void> {
   const now = deps.clock.now();
   const { landed, permanent } = classify(error, onInterrupted);
-  const described = describeError(error);
+  // A receiver's answer is no bug: its place in our code (the stack) says nothing.
+  const described =
+    error instanceof EffectFailedError ? { ...describeError(error), stack: undefined } : describeError(error);
   const summary = errorSummary(described);
   const retryAfterMs = retryAfterOf(error);
   const previous = await getEffect(deps.store, key);
@@ -186,8 +196,9 @@ async function recordFailure(
   });
   // The issue key once: a logger already bound to this issue (the inbox's) carries it.
   const bindings = (log as { bindings?: () => Record<string, unknown> } | undefined)?.bindings?.() ?? {};
+  const issue = bindings.issue === undefined ? issueOfKey(key) : undefined;
   const fields = {
-    ...(bindings.issue === undefined ? { issue: issueOfKey(key) } : {}),
+    ...(issue !== undefined ? { issue } : {}),
     effect: key.split(":").pop(),
     channel,
     attempt: row.attempts,
@@ -199,7 +210,8 @@ async function recordFailure(
   };
   if (giveUp) {
     deps.metrics.effectFailures.inc({ channel, outcome: "given-up" });
-    log?.error(
+    const level = permanent ? refusedLevel : "error";
+    log?.[level](
       { ...fields, firstFailedAt: new Date(Number(firstFailedAt)).toISOString() },
       permanent
         ? `${channel} effect refused by the receiver: given up, not sent`

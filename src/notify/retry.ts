@@ -116,7 +116,7 @@ type Outcome =
  * Network errors raised before a single byte of the request could reach the receiver: no
  * connection was made. Anything else without an answer (a timeout, a reset) may have landed.
  */
-const NOT_SENT_CODES = new Set([
+export const NOT_SENT_CODES: ReadonlySet<string> = new Set([
   "ECONNREFUSED",
   "ENOTFOUND",
   "EAI_AGAIN",

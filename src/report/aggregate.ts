@@ -1,15 +1,20 @@
 import type { Policy, PriorityPolicy } from "../config/policy.js";
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
 import { formatDuration } from "../domain/duration.js";
-import type {
-  BreachKind,
-  ReportBreach,
-  ReportPriority,
-  ReportRow,
-  ReportStats,
-  ReportType,
-  SlaReport,
-  Spread,
+import type { SlaTarget } from "../domain/sla/clock.js";
+import { targetFromColumns } from "../handlers/sla-record.js";
+import {
+  type BreachKind,
+  REPORT_CHANNELS,
+  type ReportBreach,
+  type ReportChannel,
+  type ReportPriority,
+  type ReportRow,
+  type ReportStats,
+  type ReportTarget,
+  type ReportType,
+  type SlaReport,
+  type Spread,
 } from "./types.js";
 
 export interface ReportOptions {
@@ -21,7 +26,17 @@ export interface ReportOptions {
   until?: number | undefined;
   /** The instant outcomes are decided at: a running clock past its deadline is a breach. */
   now: number;
+  /**
+   * Names, order, labels and the business calendar (for `--since` dates and next-business-day
+   * targets). Never the source of an issue's target: that is the one recorded with the issue.
+   */
   policy: Policy;
+  /**
+   * Whether `policy` is the repo's own (the weekly report, `report --config`): default true. False
+   * when it is the built-in default for want of the repo's config: a priority without issues then
+   * shows no target rather than the default's, which may not be the repo's.
+   */
+  policyIsRepos?: boolean | undefined;
 }
 
 export type Outcome =
@@ -85,9 +100,75 @@ export function displayName(label: string): string {
   return bare.charAt(0).toUpperCase() + bare.slice(1);
 }
 
-function targetText(p: PriorityPolicy): string {
-  if (p.response.kind === "next-business-day") return "next business day";
-  return `${formatDuration(p.response.ms)}${p.clock === "business" ? " business time" : ", 24/7"}`;
+/** `30 min, 24/7`, `1 h business time`, `next business day`. */
+export function targetText(target: SlaTarget): string {
+  if (target.response.kind === "next-business-day") return "next business day";
+  return `${formatDuration(target.response.ms)}${target.clock === "business" ? " business time" : ", 24/7"}`;
+}
+
+/** The text of a target nobody recorded (issues tracked before the store kept targets). */
+export const NOT_RECORDED = "not recorded";
+
+const issuesText = (n: number) => `${n} issue${n === 1 ? "" : "s"}`;
+
+/**
+ * The distinct targets of one priority's rows, most issues first (then in order of first
+ * appearance), "not recorded" last.
+ */
+function trackedTargets(rows: readonly ReportRow[]): ReportTarget[] {
+  const found = new Map<string, ReportTarget>();
+  for (const row of rows) {
+    const target = targetFromColumns(row);
+    const key = target === null ? "" : JSON.stringify(target);
+    const entry = found.get(key);
+    if (entry) entry.issues++;
+    else {
+      found.set(key, {
+        text: target === null ? NOT_RECORDED : targetText(target),
+        response: target?.response ?? null,
+        clock: target?.clock ?? null,
+        issues: 1,
+      });
+    }
+  }
+  const known = [...found.values()].filter((t) => t.response !== null);
+  known.sort((a, b) => b.issues - a.issues);
+  return [...known, ...[...found.values()].filter((t) => t.response === null)];
+}
+
+/** Targets named one by one in the summary before "…and N more targets". */
+const MAX_TARGETS_NAMED = 3;
+
+/**
+ * One line for the target column: the one target, or each (at most {@link MAX_TARGETS_NAMED},
+ * then "…and N more targets") with its issue count; without issues, the configured target or `—`.
+ */
+function summariseTargets(tracked: readonly ReportTarget[], configured: string | null): string {
+  const [only] = tracked;
+  if (only === undefined) return configured ?? "—";
+  if (tracked.length === 1) return only.text;
+  const named = tracked.slice(0, MAX_TARGETS_NAMED).map((t) => `${t.text} (${issuesText(t.issues)})`);
+  const more = tracked.length - named.length;
+  return `${named.join("; ")}${more > 0 ? `; …and ${more} more targets` : ""}`;
+}
+
+function priorityEntry(
+  base: Pick<ReportPriority, "key" | "label" | "name" | "configured" | "inPolicy">,
+  rows: readonly ReportRow[],
+): ReportPriority {
+  const tracked = trackedTargets(rows);
+  const only = tracked.length === 1 ? tracked[0] : undefined;
+  return {
+    key: base.key,
+    label: base.label,
+    name: base.name,
+    target: summariseTargets(tracked, base.configured),
+    targetMs: only?.response?.kind === "duration" ? only.response.ms : null,
+    clock: only?.clock ?? null,
+    tracked,
+    configured: base.configured,
+    inPolicy: base.inPolicy,
+  };
 }
 
 interface Tally {
@@ -123,12 +204,20 @@ function stats(t: Tally): ReportStats {
 }
 
 /**
- * The time the deadline allowed, on the priority's clock: business time on the business clock,
- * elapsed time otherwise (and for priorities no longer in the policy). Null when it cannot be told.
+ * The time the deadline allowed, on the clock of the target it was planned for: a recorded
+ * duration is that time exactly; otherwise business time between the cycle start and the
+ * deadline on the business clock (the recorded one, else the priority's in the policy), elapsed
+ * time on the calendar clock and for priorities no longer in the policy. Null when it cannot be told.
  */
-function allowedMs(row: ReportRow, priority: PriorityPolicy | undefined, calendar: BusinessCalendar | null) {
+function allowedMs(
+  row: ReportRow,
+  target: SlaTarget | null,
+  priority: PriorityPolicy | undefined,
+  calendar: BusinessCalendar | null,
+) {
+  if (target?.response.kind === "duration") return target.response.ms;
   const elapsed = row.deadline_at - row.cycle_started_at;
-  if (priority?.clock !== "business") return elapsed > 0 ? elapsed : null;
+  if ((target?.clock ?? priority?.clock) !== "business") return elapsed > 0 ? elapsed : null;
   if (!calendar) return null;
   try {
     const business = calendar.businessTimeBetween(row.cycle_started_at, row.deadline_at);
@@ -147,9 +236,19 @@ function calendarOf(policy: Policy): BusinessCalendar | null {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/**
+ * The channel of a row: `github` unless the store linked the issue to a PagerDuty incident or a
+ * Slack request (an unknown value counts as `github`, so that the channels add up to the total).
+ */
+export function channelOf(row: Pick<ReportRow, "channel">): ReportChannel {
+  return REPORT_CHANNELS.find((c) => c.key === row.channel)?.key ?? "github";
+}
 const newTally = (): Tally => ({ rows: [], outcomes: [], ofTarget: [] });
 
-/** The SLA report of `rows` (any rows: those of other repos or outside the window are left out). */
+/**
+ * The SLA report of `rows` (any rows: those of other repos or outside the window are left out),
+ * with totals per priority, per priority × type and per channel (`row.channel`, default GitHub).
+ */
 export function buildReport(rows: readonly ReportRow[], options: ReportOptions): SlaReport {
   const { policy, now, since, until } = options;
   const repo = options.repo.toLowerCase();
@@ -160,15 +259,20 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
       (until === undefined || r.cycle_started_at < until),
   );
 
-  const priorities: ReportPriority[] = policy.priorities.map((p) => ({
-    key: p.key,
-    label: p.label,
-    name: displayName(p.label),
-    target: targetText(p),
-    targetMs: p.response.kind === "duration" ? p.response.ms : null,
-    clock: p.clock,
-    inPolicy: true,
-  }));
+  const policyIsRepos = options.policyIsRepos ?? true;
+  const rowsOf = (key: string) => selected.filter((r) => r.priority === key);
+  const priorities: ReportPriority[] = policy.priorities.map((p) =>
+    priorityEntry(
+      {
+        key: p.key,
+        label: p.label,
+        name: displayName(p.label),
+        configured: policyIsRepos ? targetText(p) : null,
+        inPolicy: true,
+      },
+      rowsOf(p.key),
+    ),
+  );
   const types: ReportType[] = policy.types.map((t) => ({
     key: t.key,
     label: t.label,
@@ -177,16 +281,18 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
   }));
   for (const row of selected) {
     if (!priorities.some((p) => p.key === row.priority)) {
-      const name = displayName(row.priority);
-      priorities.push({
-        key: row.priority,
-        label: row.priority,
-        name,
-        target: "not in the policy",
-        targetMs: null,
-        clock: null,
-        inPolicy: false,
-      });
+      priorities.push(
+        priorityEntry(
+          {
+            key: row.priority,
+            label: row.priority,
+            name: displayName(row.priority),
+            configured: null,
+            inPolicy: false,
+          },
+          rowsOf(row.priority),
+        ),
+      );
     }
     if (!types.some((t) => t.key === row.type)) {
       types.push({ key: row.type, label: row.type, name: displayName(row.type), inPolicy: false });
@@ -197,6 +303,7 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
   const overall = newTally();
   const byPriority = new Map(priorities.map((p) => [p.key, newTally()]));
   const byCell = new Map<string, Tally>();
+  const byChannel = new Map(REPORT_CHANNELS.map((c) => [c.key, newTally()]));
   const breaches: ReportBreach[] = [];
   for (const row of selected) {
     const outcome = outcomeOf(row, now);
@@ -207,10 +314,17 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
         ? null
         : allowedMs(
             row,
+            targetFromColumns(row),
             policy.priorities.find((p) => p.key === row.priority),
             calendar,
           );
-    for (const tally of [overall, byPriority.get(row.priority), byCell.get(cellKey)]) {
+    const channel = channelOf(row);
+    for (const tally of [
+      overall,
+      byPriority.get(row.priority),
+      byCell.get(cellKey),
+      byChannel.get(channel),
+    ]) {
       if (!tally) continue;
       tally.rows.push(row);
       tally.outcomes.push(outcome);
@@ -231,6 +345,7 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
         firstResponseBy: row.first_response_by,
         overdueMs: outcome.overdueMs,
         ongoing: outcome.ongoing,
+        channel,
       });
     }
   }
@@ -260,5 +375,10 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
     })),
     overall: stats(overall),
     breaches,
+    byChannel: REPORT_CHANNELS.map((c) => ({
+      channel: c.key,
+      name: c.name,
+      stats: stats(byChannel.get(c.key) ?? newTally()),
+    })),
   };
 }

@@ -1,114 +1,190 @@
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
-import { formatDuration } from "../domain/duration.js";
-import type { SlaReport } from "./types.js";
+import { formatPercent } from "./markdown.js";
+import type { ReportStats, SlaReport } from "./types.js";
 
 /** The name of the bar layer: its Vega marks group carries `${BAR_MARK}_marks` as a class. */
-export const BAR_MARK = "priority_bars";
+export const BAR_MARK = "outcome_bars";
 
-const OVER = "#cf222e";
-const UNDER = "#2da44e";
-const EMPTY = "#8c959f";
+/** The outcomes the chart shows per priority, in bar order; cancelled issues are left out. */
+export const CHART_STATES = ["met", "breached", "still running"] as const;
+export type ChartState = (typeof CHART_STATES)[number];
+
+const COLORS: Record<ChartState, string> = {
+  met: "#2da44e",
+  breached: "#cf222e",
+  "still running": "#0969da",
+};
+
+/** Characters per line of an axis label: the text stays within its priority's band. */
+const LABEL_LINE_CHARS = 36;
 
 interface ChartDatum {
-  priority: string;
-  axisLabel: string;
-  /** Median first response as % of the time its deadline allowed; 0 when nothing was answered. */
-  percent: number;
-  answered: number;
-  text: string;
+  /** The x band: the priority's axis label, one `\n`-separated line per row of text. */
+  axis: string;
+  state: ChartState;
+  count: number;
+  /** What a screen reader (and the SVG's `aria-label`) says about the bar. */
   description: string;
 }
 
+/** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
+function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** `attainment 0% (0 of 1)`, or why there is none. */
+function attainmentText(s: ReportStats): string {
+  if (s.issues === 0) return "no issues";
+  if (s.attainment === null) return "attainment — (none due yet)";
+  return `attainment ${formatPercent(s.attainment)} (${s.met} of ${s.met + s.breached})`;
+}
+
+function countOf(s: ReportStats, state: ChartState): number {
+  if (state === "met") return s.met;
+  if (state === "breached") return s.breached;
+  return s.running;
+}
+
+function detail(s: ReportStats, state: ChartState): string {
+  if (state !== "breached" || s.breached === 0) return "";
+  const parts = [
+    s.breachedAnswered > 0 ? `${s.breachedAnswered} answered late` : "",
+    s.breachedUnanswered > 0 ? `${s.breachedUnanswered} unanswered` : "",
+  ].filter(Boolean);
+  return ` (${parts.join(", ")})`;
+}
+
 function chartData(report: SlaReport): ChartDatum[] {
-  return report.byPriority.map(({ priority, stats }) => {
+  return report.byPriority.flatMap(({ priority, stats }) => {
     const p = report.priorities.find((x) => x.key === priority);
     const name = p?.name ?? priority;
-    const median = stats.ofTarget.median;
-    const percent = median === null ? 0 : Math.round(median * 1000) / 10;
-    const business = stats.businessMs.median;
-    const text =
-      median === null || business === null
-        ? "no answered issues"
-        : `${formatDuration(business)}, ${percent}% (n=${stats.answered})`;
-    return {
-      priority: name,
-      axisLabel: `${name}\ntarget: ${p?.target ?? "?"}`,
-      percent,
-      answered: stats.answered,
-      text,
-      description: `${name}: median first response ${text}; target ${p?.target ?? "unknown"}`,
-    };
+    const target = p?.target ?? "—";
+    // Several targets: one per line (then wrapped), so each reads as a whole.
+    const targetLines = `target: ${target}`.split("; ").flatMap((t) => wrapWords(t, LABEL_LINE_CHARS));
+    const axis = [name, ...targetLines, ...wrapWords(attainmentText(stats), LABEL_LINE_CHARS)].join("\n");
+    return CHART_STATES.map((state) => {
+      const count = countOf(stats, state);
+      return {
+        axis,
+        state,
+        count,
+        description:
+          `${name}, ${state}: ${count} of ${stats.issues} issue${stats.issues === 1 ? "" : "s"}` +
+          `${detail(stats, state)}; ${attainmentText(stats)}; target ${target}`,
+      };
+    });
   });
 }
 
+function overallText(s: ReportStats): string {
+  return (
+    `All priorities: ${s.met} met, ${s.breached} breached, ${s.running} still running` +
+    `${s.cancelled > 0 ? `, ${s.cancelled} cancelled (not counted)` : ""}; ${attainmentText(s)}`
+  );
+}
+
 /**
- * One bar per priority: the median first-response time as a percentage of the time each issue's
- * deadline allowed (on the priority's clock), against a rule at 100% (the deadline). Normalising
- * puts a 30-minute and a next-business-day target on one axis; the label gives the time itself.
+ * Per priority, one bar per outcome: met, breached (answered late or not at all) and still
+ * running (unanswered, deadline ahead), each with its count above it, so a priority whose only
+ * issue breached shows a red bar and "attainment 0% (0 of 1)" rather than an empty plot. The
+ * priority's axis label names it, the targets its issues were tracked under and its attainment
+ * (met / (met + breached)); the legend names the colours. Every text sits outside the bars:
+ * counts above them, names below the axis, the legend above the plot.
+ *
+ * Grouped bars are Vega-Lite's `xOffset` channel ("Grouped Bar Chart",
+ * https://vega.github.io/vega-lite/examples/bar_grouped.html), with the step set per bar
+ * (`width.step` `for: "offset"`). Bars keep the default band size: a relative `width.band` is not
+ * applied to the offset channel and shifts the bars off their labels (vega/vega-lite#9177). Each
+ * bar's `description` channel ("Encoding", https://vega.github.io/vega-lite/docs/encoding.html)
+ * becomes its SVG `aria-label`, which the tests read back.
  */
 export function chartSpec(report: SlaReport): TopLevelSpec {
   const data = chartData(report);
-  // Not shared through a top-level encoding: the rule must span the plot, not sit in one band.
+  const most = Math.max(0, ...data.map((d) => d.count));
+  // Room above the tallest bar for its count; at least 1 so an empty report still has a scale.
+  const top = Math.max(1, Math.ceil(most * 1.15));
   const x = {
-    field: "axisLabel",
+    field: "axis",
     type: "nominal",
     sort: null,
     title: null,
-    axis: { labelAngle: 0, labelExpr: "split(datum.label, '\\n')", labelLimit: 400 },
+    axis: { labelAngle: 0, labelExpr: "split(datum.label, '\\n')", labelLimit: 0, labelPadding: 6 },
   } as const;
-  return {
+  const xOffset = {
+    field: "state",
+    type: "nominal",
+    sort: [...CHART_STATES],
+    scale: { paddingInner: 0.2 },
+  } as const;
+  const y = {
+    field: "count",
+    type: "quantitative",
+    title: "issues",
+    // A mutable array: vega-lite's types take no readonly tuple.
+    scale: { domain: [0, top] as number[], nice: true },
+    axis: { tickMinStep: 1, format: "d" },
+  } as const;
+  const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: `First response against target: ${report.repo}`,
-      subtitle: "median time to first response (business time) as % of the time its deadline allowed",
+      text: `First response by priority: ${report.repo}`,
+      subtitle: [
+        "met, breached (answered late or not at all) and still running (unanswered, deadline ahead)",
+        overallText(report.overall),
+      ],
+      anchor: "start",
     },
     background: "white",
     padding: 12,
-    width: { step: 180 },
+    // The step is per bar (the offset band): three bars of 80 px make a 240 px band per priority.
+    width: { step: 80, for: "offset" },
     height: 260,
     data: { values: data },
     layer: [
       {
         name: BAR_MARK,
-        mark: { type: "bar", width: { band: 0.6 } },
+        mark: { type: "bar" },
         encoding: {
           x,
-          y: {
-            field: "percent",
-            type: "quantitative",
-            title: "median first response, % of target",
-            scale: { domainMin: 0, nice: true },
-          },
+          xOffset,
+          y,
           color: {
-            condition: [
-              { test: "datum.answered === 0", value: EMPTY },
-              { test: "datum.percent > 100", value: OVER },
-            ],
-            value: UNDER,
+            field: "state",
+            type: "nominal",
+            title: null,
+            scale: { domain: [...CHART_STATES], range: CHART_STATES.map((s) => COLORS[s]) },
+            legend: { orient: "top", direction: "horizontal" },
           },
           description: { field: "description" },
         },
       },
       {
-        mark: { type: "text", dy: -6, baseline: "bottom", fontSize: 11 },
-        encoding: { x, y: { field: "percent", type: "quantitative" }, text: { field: "text" } },
-      },
-      {
-        mark: { type: "rule", color: OVER, strokeDash: [6, 4], strokeWidth: 1.5 },
-        encoding: { y: { datum: 100 } },
-      },
-      {
-        mark: { type: "text", align: "right", baseline: "bottom", dx: -4, dy: -3, color: OVER, fontSize: 11 },
-        encoding: { x: { value: "width" }, y: { datum: 100 }, text: { value: "deadline (100%)" } },
+        mark: { type: "text", baseline: "bottom", dy: -3, fontSize: 11, aria: false },
+        encoding: { x, xOffset, y, text: { field: "count", type: "quantitative", format: "d" } },
       },
     ],
-  } as TopLevelSpec;
+  };
+  return spec;
+}
+
+/** A Vega view of the chart, not rendered to any surface (for SVG output and for tests). */
+export function chartView(report: SlaReport): View {
+  return new View(parse(compile(chartSpec(report)).spec), { renderer: "none" });
 }
 
 /** The chart as a standalone SVG document, rendered headless by Vega. */
 export async function renderChartSvg(report: SlaReport): Promise<string> {
-  const view = new View(parse(compile(chartSpec(report)).spec), { renderer: "none" });
+  const view = chartView(report);
   try {
     return await view.toSVG();
   } finally {

@@ -1,7 +1,7 @@
 import { formatDuration } from "../domain/duration.js";
 import { formatLocal, formatUtc, inlineText } from "../github/markdown.js";
 import { fitBody, fitLines, formatCount, lazyList } from "../helpers/limits.js";
-import type { ReportBreach, ReportStats, SlaReport } from "./types.js";
+import { REPORT_CHANNELS, type ReportBreach, type ReportStats, type SlaReport } from "./types.js";
 
 /** `0.6667` → `66.7%`; null (no issue with an outcome) → `—`. */
 export function formatPercent(fraction: number | null): string {
@@ -83,12 +83,15 @@ function breachRow(report: SlaReport): (b: ReportBreach) => string {
     return b.kind === "closed-unanswered" ? "none (closed without a reply)" : "no reply yet";
   };
   const overdue = (b: ReportBreach) => `${formatDuration(b.overdueMs)}${b.ongoing ? " and counting" : ""}`;
+  const channel = new Map(REPORT_CHANNELS.map((c) => [c.key, c.name]));
   return (b) => {
     const ref = `${inlineText(b.repo, 140)}#${b.number}`;
     const url = safeUrl(b.url);
     const title = inlineText(b.title, 120);
+    // An issue opened for a PagerDuty incident or a Slack request says so; GitHub is the default.
+    const via = b.channel && b.channel !== "github" ? ` (via ${channel.get(b.channel) ?? b.channel})` : "";
     const cells = [
-      `${url ? `[${ref}](${url})` : ref}${title ? ` ${title}` : ""}`,
+      `${url ? `[${ref}](${url})` : ref}${title ? ` ${title}` : ""}${via}`,
       inlineText(priority.get(b.priority) ?? b.priority, 60),
       inlineText(type.get(b.type) ?? b.type, 60),
       at(b.deadlineAt, zone),
@@ -135,7 +138,9 @@ const MAX_TYPES_PER_PRIORITY = 50;
 const SECTION_MIN = 300;
 
 /**
- * The report as GitHub-flavoured markdown: totals, a table per priority by type, the breaches.
+ * The report as GitHub-flavoured markdown: totals, where the issues came from (GitHub, PagerDuty,
+ * Slack), a table per priority by type, the breaches (an issue opened from PagerDuty or Slack
+ * marked `(via PagerDuty)` / `(via Slack)`).
  * With `maxLength` the text never exceeds it, whatever the number of priorities, types and
  * breaches. Throws RangeError for an unknown zone.
  */
@@ -151,12 +156,29 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
     "Attainment = met / (met + breached); running and cancelled issues are left out. " +
       "An issue still unanswered after its deadline counts as breached. " +
       "Response times are over answered issues: business time on each priority's clock (elapsed time on a 24/7 clock) " +
-      "and wall time from the clock's start; median and p90 are nearest-rank percentiles.",
+      "and wall time from the clock's start; median and p90 are nearest-rank percentiles. " +
+      "Targets are those each issue was tracked under, as recorded when its deadline was planned " +
+      "(several are listed with their issue counts); `not recorded`: tracked before targets were kept.",
     "",
     `Generated at ${formatLocal(generated, zone)} (${formatUtc(generated)}) by support-sla.`,
   ];
   const size = (lines: string[]) => lines.reduce((n, l) => n + l.length + 1, 0);
   let room = limit - size(head) - size(foot);
+
+  // Where the issues came from: one row per way in (three rows, always; absent in old reports).
+  // Shown after the totals; small and fixed, so its room is set aside first.
+  const channels = report.byChannel
+    ? [
+        `${h}# By channel`,
+        "",
+        ...table(
+          ["Channel", ...STAT_HEADER],
+          report.byChannel.map((c) => [inlineText(c.name, 60), ...statCells(c.stats)]),
+        ),
+        "",
+      ]
+    : [];
+  room -= size(channels);
 
   // 1. Totals by priority: the "All" row always stays.
   const totalsHead = [`${h}# Totals by priority`, ""];
@@ -166,7 +188,7 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
       const p = report.priorities.find((x) => x.key === row.priority);
       return [
         inlineText(p?.name ?? row.priority, 60),
-        inlineText(p?.target ?? "", 60),
+        inlineText(p?.target ?? "", 200),
         ...statCells(row.stats),
       ];
     }),
@@ -206,7 +228,7 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
   const block = (p: SlaReport["priorities"][number]) => {
     const cells = cellsOf.get(p.key) ?? [];
     const totalsRow = totalsOf.get(p.key);
-    const heading = `${h}## ${inlineText(p.name, 60)} (target: ${inlineText(p.target, 60)})`;
+    const heading = `${h}## ${inlineText(p.name, 60)} (target: ${inlineText(p.target, 200)})`;
     if (cells.length === 0 || !totalsRow) return [heading, "", "No issues.", ""].join("\n");
     const shownCells = bounded ? cells.slice(0, MAX_TYPES_PER_PRIORITY) : cells;
     const [header = "", rule = "", ...rows] = table(
@@ -233,6 +255,6 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
     ),
   ];
 
-  const text = `${[...head, ...totals, ...byType, ...breaches, ...foot].join("\n")}\n`;
+  const text = `${[...head, ...totals, ...channels, ...byType, ...breaches, ...foot].join("\n")}\n`;
   return bounded ? fitBody(text, limit) : text;
 }

@@ -1,5 +1,7 @@
+import type { Kysely } from "kysely";
+import type { ChannelLinksTable } from "../channels/store.js";
 import type { Store } from "../store/db.js";
-import { REPORT_COLUMNS, type ReportRow } from "./types.js";
+import { REPORT_COLUMNS, type ReportChannel, type ReportRow } from "./types.js";
 
 export interface ReportQuery {
   /** `owner/name`; stored lower-case. */
@@ -10,7 +12,10 @@ export interface ReportQuery {
   until?: number | undefined;
 }
 
-/** The tracked issues of one repo whose current cycle started in [since, until). */
+/**
+ * The tracked issues of one repo whose current cycle started in [since, until), each with the
+ * channel it came in through (see {@link loadIssueChannels}).
+ */
 export async function loadReportRows(store: Store, query: ReportQuery): Promise<ReportRow[]> {
   let select = store.db
     .selectFrom("tracked_issues")
@@ -18,5 +23,65 @@ export async function loadReportRows(store: Store, query: ReportQuery): Promise<
     .where("repo", "=", query.repo.toLowerCase());
   if (query.since !== undefined) select = select.where("cycle_started_at", ">=", query.since);
   if (query.until !== undefined) select = select.where("cycle_started_at", "<", query.until);
-  return await select.orderBy("cycle_started_at").orderBy("number").execute();
+  const rows = await select.orderBy("cycle_started_at").orderBy("number").execute();
+  if (rows.length === 0) return rows;
+  const channels = await loadIssueChannels(store, query.repo);
+  return rows.map((row) => ({ ...row, channel: channels.get(row.number) ?? "github" }));
+}
+
+/**
+ * Issue number → channel for the issues of `repo` (any case) that the app opened for a PagerDuty
+ * incident or a Slack request: the `channel_links` rows of origin `channel` with an issue number
+ * (src/channels/store.ts). An incident the app itself triggered for a GitHub issue (origin `app`)
+ * leaves that issue a GitHub one. Issues not in the map came in on GitHub.
+ */
+export async function loadIssueChannels(
+  store: Store,
+  repo: string,
+): Promise<Map<number, Exclude<ReportChannel, "github">>> {
+  // The channel tables are not part of the core schema type (as in src/channels/store.ts).
+  const db = store.db as unknown as Kysely<{ channel_links: ChannelLinksTable }>;
+  const links = await db
+    .selectFrom("channel_links")
+    .select(["number", "kind"])
+    .where("repo", "=", repo.toLowerCase())
+    .where("origin", "=", "channel")
+    .where("number", "is not", null)
+    .orderBy("created_at")
+    .execute();
+  const out = new Map<number, Exclude<ReportChannel, "github">>();
+  for (const link of links) {
+    // PostgreSQL may hand back integers as strings; the first link of an issue wins.
+    const number = Number(link.number);
+    if (!out.has(number)) out.set(number, link.kind);
+  }
+  return out;
+}
+
+/** A repository the store tracks issues of, with how many (every cycle window, every state). */
+export interface KnownRepo {
+  repo: string;
+  issues: number;
+}
+
+/** How many issues of `repo` (any case) the store tracks, whatever their window or state. */
+export async function countRepoIssues(store: Store, repo: string): Promise<number> {
+  const row = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => eb.fn.countAll<number | string>().as("n"))
+    .where("repo", "=", repo.toLowerCase())
+    .executeTakeFirst();
+  // PostgreSQL returns count(*) as a bigint string.
+  return Number(row?.n ?? 0);
+}
+
+/** Every repository the store tracks issues of, in name order, with its issue count. */
+export async function knownRepos(store: Store): Promise<KnownRepo[]> {
+  const rows = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => ["repo", eb.fn.countAll<number | string>().as("n")])
+    .groupBy("repo")
+    .orderBy("repo")
+    .execute();
+  return rows.map((r) => ({ repo: r.repo, issues: Number(r.n) }));
 }

@@ -1,3 +1,4 @@
+import type { ClockKind, ResponseTarget } from "../config/policy.js";
 import type { TrackedRow } from "../store/intake-store.js";
 
 /**
@@ -18,6 +19,10 @@ import type { TrackedRow } from "../store/intake-store.js";
  *   - `cancelled`: closed without a reply before the deadline.
  * - `attainment` = met / (met + breached); running and cancelled issues are not in it. Null when
  *   no issue has an outcome yet.
+ * - Targets are the ones each issue's deadline was planned for, as the store recorded them when
+ *   it tracked the issue (or re-planned it), never the policy at hand when the report runs: a
+ *   repo whose Urgent target was 8 s is reported against 8 s whatever `--config` says. Issues
+ *   tracked before the store kept targets have none ("not recorded").
  * - Response times are over answered issues (met, or breached with a late reply). Median and p90
  *   are nearest-rank percentiles: the p-th percentile of n sorted values is the value at rank
  *   ⌈p·n/100⌉ (so the median of an even count is the lower of the two middle values; every figure
@@ -44,6 +49,36 @@ export interface SlaReport {
   overall: ReportStats;
   /** Every breached issue, earliest deadline first. */
   breaches: ReportBreach[];
+  /**
+   * Where the issues came from (added to format 1; absent in reports written before): always the
+   * three channels, in the order of {@link REPORT_CHANNELS}, empty ones included. Their `issues`
+   * add up to `overall.issues`.
+   */
+  byChannel: ReportChannelTotals[];
+}
+
+/**
+ * The way an issue came in (the support process's three ways in): `github`, opened on GitHub by
+ * a customer (also an issue the app then paged on-call for); `pagerduty`, opened by the app for a
+ * PagerDuty incident (the 24/7 phone line's Live Call Routing, or any on-call page); `slack`,
+ * opened by the app for a Slack `/support` command or message shortcut. Read from the store's
+ * `channel_links` rows of origin `channel` (src/channels/store.ts).
+ */
+export type ReportChannel = "github" | "pagerduty" | "slack";
+
+/** The channels in report order, with the names the report shows. */
+export const REPORT_CHANNELS: ReadonlyArray<{ key: ReportChannel; name: string }> = [
+  { key: "github", name: "GitHub" },
+  { key: "pagerduty", name: "PagerDuty" },
+  { key: "slack", name: "Slack" },
+];
+
+/** The totals of the issues that came in through one channel. */
+export interface ReportChannelTotals {
+  channel: ReportChannel;
+  /** `GitHub`, `PagerDuty`, `Slack`. */
+  name: string;
+  stats: ReportStats;
 }
 
 export interface ReportPriority {
@@ -52,12 +87,38 @@ export interface ReportPriority {
   label: string;
   /** The label without its `priority:` prefix, capitalised: `Urgent`. */
   name: string;
-  /** Human text: `30 min, 24/7`, `1 h business time`, `next business day`. */
+  /**
+   * Human text of the targets this priority's issues were tracked under (see `tracked`): one
+   * target (`30 min, 24/7`, `1 h business time`, `next business day`), several with their issue
+   * counts (`8 s business time (2 issues); 1 h business time (1 issue)`), `not recorded`; for a
+   * priority without issues, the target of the policy the report was given when that policy is
+   * the repo's (`configured`), else `—`.
+   */
   target: string;
-  /** The fixed target on the priority's clock; null for next-business-day (it varies per issue). */
+  /** The one target every issue was tracked under, when it is a duration: ms on `clock`; else null. */
   targetMs: number | null;
-  clock: "business" | "calendar" | null;
+  /** The clock of that one target; null when the issues were tracked under several or unknown ones. */
+  clock: ClockKind | null;
+  /** The targets the priority's issues were tracked under, most issues first. Empty without issues. */
+  tracked: ReportTarget[];
+  /**
+   * The priority's target in the policy the report was given, when that is the repo's own (the
+   * weekly report, or `report --config`); null when the report ran on the built-in default policy
+   * or the priority is not in the policy.
+   */
+  configured: string | null;
   inPolicy: boolean;
+}
+
+/** One target some of a priority's issues were tracked under. */
+export interface ReportTarget {
+  /** `20 s, 24/7`, `1 h business time`, `next business day`, or `not recorded`. */
+  text: string;
+  /** Null: not recorded (tracked before the store kept targets). */
+  response: ResponseTarget | null;
+  clock: ClockKind | null;
+  /** Issues in the report tracked under it. */
+  issues: number;
 }
 
 export interface ReportType {
@@ -137,10 +198,15 @@ export interface ReportBreach {
   overdueMs: number;
   /** True when the issue is still waiting for its first reply: `overdueMs` keeps growing. */
   ongoing: boolean;
+  /** The way the issue came in (added to format 1). */
+  channel: ReportChannel;
 }
 
-/** The columns of `tracked_issues` a report reads. */
-export type ReportRow = Pick<
+/**
+ * The columns of `tracked_issues` a report reads, and the issue's channel (from `channel_links`;
+ * absent or undefined: `github`).
+ */
+export type ReportRow = { channel?: ReportChannel | undefined } & Pick<
   TrackedRow,
   | "repo"
   | "number"
@@ -160,6 +226,9 @@ export type ReportRow = Pick<
   | "closed_at"
   | "title"
   | "html_url"
+  | "target_kind"
+  | "target_ms"
+  | "target_clock"
 >;
 
 export const REPORT_COLUMNS = [
@@ -181,4 +250,7 @@ export const REPORT_COLUMNS = [
   "closed_at",
   "title",
   "html_url",
+  "target_kind",
+  "target_ms",
+  "target_clock",
 ] as const satisfies readonly (keyof ReportRow)[];

@@ -43,7 +43,26 @@ export interface ServerSettings {
   logFormat: LogFormat;
   slackConfigured: boolean;
   pagerDutyConfigured: boolean;
+  /** Inbound channels (issue 13); each secret null when its variable is unset (the endpoint is off). */
+  channels: ChannelSettings;
 }
+
+/** Secrets and addresses of the inbound channels, from the environment only. */
+export interface ChannelSettings {
+  /**
+   * `PAGERDUTY_WEBHOOK_SECRET`: the signing secret of each v3 webhook subscription that sends to
+   * this server, comma-separated, entries trimmed (`pagerDutyWebhookSecret`).
+   */
+  pagerDutyWebhookSecret: string | null;
+  /** `SLACK_SIGNING_SECRET`: the Slack app's signing secret. */
+  slackSigningSecret: string | null;
+  /** `SLACK_BOT_TOKEN`: the Slack app's bot token (`xoxb-…`), for thread replies. */
+  slackBotToken: string | null;
+  /** `SLACK_API_URL`: Slack's Web API base, ending in `/` (default https://slack.com/api/). */
+  slackApiUrl: string;
+}
+
+export const DEFAULT_SLACK_API_URL = "https://slack.com/api/";
 
 /** A setting that keeps the server from starting; `message` is one line that names the variable. */
 export class StartupError extends Error {
@@ -192,7 +211,7 @@ export function readServerSettings(
   const logFormat: LogFormat =
     (rawFormat as LogFormat | undefined) ?? (options.isTerminal ? "pretty" : "json");
 
-  for (const variable of ["SLACK_WEBHOOK_URL", "PAGERDUTY_EVENTS_URL"] as const) {
+  for (const variable of ["SLACK_WEBHOOK_URL", "PAGERDUTY_EVENTS_URL", "SLACK_API_URL"] as const) {
     const raw = nonEmpty(env[variable]);
     if (raw) httpUrl(variable, raw);
   }
@@ -216,7 +235,35 @@ export function readServerSettings(
     logFormat,
     slackConfigured: Boolean(nonEmpty(env.SLACK_WEBHOOK_URL)),
     pagerDutyConfigured: Boolean(nonEmpty(env.PAGERDUTY_ROUTING_KEY)),
+    channels: {
+      pagerDutyWebhookSecret: pagerDutyWebhookSecret(env.PAGERDUTY_WEBHOOK_SECRET),
+      slackSigningSecret: nonEmpty(env.SLACK_SIGNING_SECRET) ?? null,
+      slackBotToken: nonEmpty(env.SLACK_BOT_TOKEN) ?? null,
+      slackApiUrl: (nonEmpty(env.SLACK_API_URL) ?? DEFAULT_SLACK_API_URL).replace(/\/*$/, "/"),
+    },
   };
+}
+
+/**
+ * PAGERDUTY_WEBHOOK_SECRET: null when unset or blank (the endpoint is off); otherwise its
+ * comma-separated secrets, each trimmed, joined by `,`. PagerDuty makes one signing secret per
+ * webhook subscription ("Verifying Signatures", https://developer.pagerduty.com/docs/verifying-signatures)
+ * and an admin without account scope needs one subscription per service, hence several.
+ * Throws a `StartupError` on a blank entry (`a,,b`, a trailing comma): it is a pasting mistake
+ * that would otherwise go unnoticed. The message never quotes a secret.
+ */
+export function pagerDutyWebhookSecret(raw: string | undefined): string | null {
+  const value = nonEmpty(raw);
+  if (!value) return null;
+  const entries = value.split(",").map((s) => s.trim());
+  const blank = entries.findIndex((s) => s.length === 0);
+  if (blank >= 0) {
+    throw new StartupError(
+      "PAGERDUTY_WEBHOOK_SECRET",
+      `entry ${blank + 1} of ${entries.length} is blank: list one signing secret per webhook subscription, separated by single commas`,
+    );
+  }
+  return entries.join(",");
 }
 
 /**

@@ -7,6 +7,9 @@ import { verify } from "@octokit/webhooks-methods";
  */
 export const MAX_WEBHOOK_BYTES = 25 * 1024 * 1024;
 
+/** Bytes of request bodies held in memory at once across requests, by default (64 MB). */
+export const MAX_BUFFERED_BYTES = 64 * 1024 * 1024;
+
 /** One verified delivery, as GitHub's headers and body describe it. */
 export interface Delivery {
   /** `X-GitHub-Delivery`. */
@@ -44,10 +47,15 @@ export interface WebhookEndpointOptions {
    * cannot grow the process's memory.
    */
   maxBufferedBytes?: number;
+  /** A budget shared with other endpoints; default a budget of `maxBufferedBytes` of its own. */
+  budget?: ByteBudget;
 }
 
-/** Bytes of bodies held in memory right now, shared by the requests of one endpoint. */
-class ByteBudget {
+/**
+ * Bytes of bodies held in memory right now, shared by the requests of one endpoint (or, given as
+ * `budget`, of several: the PagerDuty and Slack endpoints share the GitHub endpoint's).
+ */
+export class ByteBudget {
   used = 0;
   constructor(readonly limit: number) {}
   take(n: number): boolean {
@@ -60,7 +68,8 @@ class ByteBudget {
   }
 }
 
-function header(req: IncomingMessage, name: string): string | undefined {
+/** One request header as a string: the first value when Node gives a list; undefined when absent. */
+export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
 }
@@ -70,7 +79,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
  * has no room for the next chunk ("busy"): nothing larger is buffered. The caller gives back
  * `held` bytes to the budget once it is done with the body.
  */
-async function readBody(
+export async function readBody(
   req: IncomingMessage,
   limit: number,
   budget: ByteBudget,
@@ -101,7 +110,7 @@ export function webhookEndpoint(
   options: WebhookEndpointOptions,
 ): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   const maxBytes = options.maxBytes ?? MAX_WEBHOOK_BYTES;
-  const budget = new ByteBudget(options.maxBufferedBytes ?? 64 * 1024 * 1024);
+  const budget = options.budget ?? new ByteBudget(options.maxBufferedBytes ?? MAX_BUFFERED_BYTES);
   return async (req, res) => {
     const path = (req.url ?? "").split("?")[0];
     if (path !== options.path) return false;

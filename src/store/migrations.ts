@@ -149,6 +149,58 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable("tracked_issues").addColumn("issue_updated_at", "bigint").execute();
     },
   },
+  "0006_issue_target": {
+    async up(db: Kysely<unknown>) {
+      // The target each deadline was planned for (issue 11, part 5): the report shows the policy an
+      // issue was tracked under, not whatever policy is at hand when the report runs. Rows planned
+      // before this stay NULL ("not recorded"): the clock and the business calendar of the time
+      // are not stored, so no target can be derived from their deadline and start with certainty.
+      const columns: Array<[string, "varchar(24)" | "bigint" | "varchar(16)"]> = [
+        ["target_kind", "varchar(24)"],
+        ["target_ms", "bigint"],
+        ["target_clock", "varchar(16)"],
+      ];
+      for (const [name, type] of columns)
+        await db.schema.alterTable("tracked_issues").addColumn(name, type).execute();
+    },
+  },
+  "0007_channels": {
+    async up(db: Kysely<unknown>) {
+      // Issue 13: which repo claims which PagerDuty service / Slack channel (rebuilt from the
+      // repos' configs), and which issue each incident or Slack request became (exactly once).
+      await db.schema
+        .createTable("channel_claims")
+        .addColumn("kind", "varchar(16)", (c) => c.notNull())
+        .addColumn("channel_key", "varchar(100)", (c) => c.notNull())
+        .addColumn("repo", "varchar(200)", (c) => c.notNull())
+        .addColumn("installation_id", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("channel_claims_pk", ["kind", "channel_key", "repo"])
+        .execute();
+      await db.schema.createIndex("channel_claims_repo_idx").on("channel_claims").column("repo").execute();
+      await db.schema
+        .createTable("channel_links")
+        .addColumn("kind", "varchar(16)", (c) => c.notNull())
+        .addColumn("source_id", "varchar(200)", (c) => c.notNull())
+        .addColumn("origin", "varchar(16)", (c) => c.notNull())
+        .addColumn("repo", "varchar(200)", (c) => c.notNull())
+        .addColumn("number", "integer")
+        .addColumn("installation_id", "bigint", (c) => c.notNull())
+        .addColumn("type", "varchar(100)", (c) => c.notNull())
+        .addColumn("priority", "varchar(100)", (c) => c.notNull())
+        .addColumn("clock_start", "bigint", (c) => c.notNull())
+        .addColumn("detail", "text", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("channel_links_pk", ["kind", "source_id"])
+        .execute();
+      await db.schema
+        .createIndex("channel_links_issue_idx")
+        .on("channel_links")
+        .columns(["repo", "number"])
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

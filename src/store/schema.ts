@@ -78,6 +78,18 @@ export interface TrackedIssuesTable {
    * whose issue is older is stale and skipped. NULL until the first one (rows from older releases).
    */
   issue_updated_at: Defaulted<number | null>;
+
+  // 0006_issue_target
+  /**
+   * The first-response target the current cycle's deadline was planned for, recorded whenever
+   * the deadline is (re)planned: `duration` (with `target_ms`) or `next-business-day`. NULL when
+   * not recorded (rows planned before 0006): the report shows it as such rather than guess.
+   */
+  target_kind: Defaulted<"duration" | "next-business-day" | null>;
+  /** The duration of a `duration` target, on `target_clock`: business ms or elapsed ms. */
+  target_ms: Defaulted<number | null>;
+  /** The clock the target counts on: `business` or `calendar` (24/7). */
+  target_clock: Defaulted<"business" | "calendar" | null>;
 }
 
 export type PostMortemState = "asked" | "required" | "done" | "overdue";

@@ -173,6 +173,7 @@ describe("merge semantics", () => {
     expect(policy.priorities.map((p) => p.key)).toEqual(["production-down", "urgent", "normal", "low"]);
     expect(byKey(policy.priorities, "low")).toEqual({
       key: "low",
+      name: "Low",
       label: "priority: low",
       response: { kind: "duration", ms: 72 * 3_600_000 },
       clock: "business",
@@ -206,6 +207,7 @@ describe("merge semantics", () => {
     const policy = policyOf(parseConfig("types:\n  billing: {}\n  other: { form: null }\n"));
     expect(byKey(policy.types, "billing")).toEqual({
       key: "billing",
+      name: "Billing",
       label: "type: billing",
       form: "billing.yml",
       color: "ededed",
@@ -277,7 +279,7 @@ describe("files that are not a config", () => {
         {
           path: "hours",
           message:
-            "unknown key; the keys here are timezone, business_hours, holidays, holiday_calendar, priorities, default_priority, types, default_type, team, escalation, labels, post_mortem, report",
+            "unknown key; the keys here are timezone, business_hours, holidays, holiday_calendar, priorities, default_priority, types, default_type, team, escalation, labels, post_mortem, report, channels",
           line: 1,
         },
       ],

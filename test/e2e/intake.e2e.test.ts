@@ -83,6 +83,9 @@ describe("issues.opened", () => {
     expect(labels).not.toContain("intake: incomplete");
     const comments = world.intakeComments(OWNER, repo, number);
     expect(comments).toHaveLength(1);
+    expect(comments[0]?.body).toContain(
+      "Thanks, your request is registered as **Problem / troubleshooting**, priority **Urgent**.",
+    );
     expect(comments[0]?.body).toContain("Mon 30 Nov 2026, 09:30 CET");
     expect(comments[0]?.body).toContain("2026-11-30 08:30 UTC");
   }, 60_000);
@@ -100,8 +103,9 @@ describe("issues.opened", () => {
       { message: "`intake: incomplete` and the intake comment" },
     );
     const [first] = world.intakeComments(OWNER, repo, number);
-    expect(first?.body).toContain("Affected service");
-    expect(first?.body).toContain("Impact on end users");
+    expect(first?.body).toContain("- **Affected service**: missing — add it");
+    expect(first?.body).toContain("- **Impact on end users**: missing — add it");
+    expect(first?.body.split("Affected service")).toHaveLength(2);
 
     const edited = await world.editIssueBody(OWNER, repo, number, problemBody());
     expect(edited.payload.changes).toMatchObject({ body: { from: expect.any(String) } });

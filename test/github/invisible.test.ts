@@ -70,8 +70,8 @@ describe("inlineText (every comment's customer text)", () => {
 
 describe("every renderer of customer text", () => {
   const base: IntakeView = {
-    typeLabel: "type: problem",
-    priorityLabel: "priority: urgent",
+    typeName: `Problem ${TROJAN}`,
+    priorityName: "Urgent",
     productionDown: false,
     pagesNow: false,
     deadlineMs: Date.parse("2026-11-30T08:30:00Z"),
@@ -94,8 +94,8 @@ describe("every renderer of customer text", () => {
     const text = renderBreachComment({
       cycle: 1,
       mention: [],
-      typeLabel: `type: ${TROJAN}`,
-      priorityLabel: `priority: ${TROJAN}`,
+      typeName: `type: ${TROJAN}`,
+      priorityName: `priority: ${TROJAN}`,
       cycleStartAt: Date.parse("2026-11-27T15:30:00Z"),
       deadlineAt: Date.parse("2026-11-30T08:30:00Z"),
       now: Date.parse("2026-11-30T08:31:00Z"),

@@ -39,17 +39,14 @@ import { NOW, SEED, toTracked } from "../report/seed.js";
  */
 
 const DEADLINE = Date.parse("2026-11-30T08:30:00Z");
-/** The shipped change-request form's multi-select, as the validator words an invalid choice. */
-const invalidChoice = (v: string) => ({
-  label: "Environment",
-  message: `Invalid choice for Environment: "${v}". Choose one or more of: "Production", "Staging", "Development", "Other (explain below)".`,
-});
+/** A form with thousands of fields, each left empty, as the validator words it. */
+const missingField = (i: number) => ({ label: `Field ${i}`, message: "missing — add it" });
 /** GitHub pings `@user` and `@org/team` when the @ follows start, space or punctuation. */
 const pings = (text: string) => text.match(/(^|[^\w`\u200D])@[A-Za-z0-9][\w-]*(\/[\w.-]+)?/g) ?? [];
 
 const intakeView: IntakeView = {
-  typeLabel: "type: change request",
-  priorityLabel: "priority: urgent",
+  typeName: "Change request",
+  priorityName: "Urgent",
   productionDown: false,
   pagesNow: false,
   deadlineMs: DEADLINE,
@@ -102,17 +99,19 @@ describe("the shared helpers", () => {
 });
 
 describe("the intake comment at the limit", () => {
-  it("a multi-select with thousands of invalid values fits a comment and still says what matters", () => {
-    const errors = Array.from({ length: 5_000 }, (_, i) => invalidChoice(`bogus-${i}`));
-    const text = renderIntakeComment({ ...intakeView, errors });
+  it("thousands of missing fields fit a comment, and it still says what matters", () => {
+    const errors = Array.from({ length: 5_000 }, (_, i) => missingField(i));
+    const chat = "https://acme.slack.com/archives/C0123ABCD";
+    const text = renderIntakeComment({ ...intakeView, errors, chat });
     expect(text.length).toBeLessThanOrEqual(GITHUB_COMMENT_MAX);
     expect(text.startsWith(INTAKE_MARKER)).toBe(true);
-    expect(text).toContain("| First response due | **Mon 30 Nov 2026, 09:30 CET** (2026-11-30 08:30 UTC) |");
-    expect(text).toContain("(5,000 problems)");
-    const listed = text.match(/^- \*\*Environment\*\*/gm)?.length ?? 0;
+    expect(text).toContain(
+      "Our first response is due by **Mon 30 Nov 2026, 09:30 CET** (2026-11-30 08:30 UTC).",
+    );
+    const listed = text.match(/^- \*\*Field \d+\*\*: missing — add it$/gm)?.length ?? 0;
     expect(listed).toBeGreaterThan(0);
     expect(text).toContain(`- …and ${(5_000 - listed).toLocaleString("en-US")} more.`);
-    expect(text).toContain("<sub>The response time is counted from when the issue was opened");
+    expect(text).toContain(`[chat](${chat})`);
   });
 
   it("long values in every list and field stay within the limit", () => {
@@ -120,8 +119,8 @@ describe("the intake comment at the limit", () => {
     const text = renderIntakeComment({
       ...intakeView,
       productionDown: true,
-      typeLabel: huge,
-      priorityLabel: huge,
+      typeName: huge,
+      priorityName: huge,
       phone: huge,
       chat: `https://chat.example/${"c".repeat(100_000)}`,
       notes: Array.from({ length: 2_000 }, () => huge),
@@ -156,8 +155,8 @@ describe("the breach comment and the post-mortem comments at the limit", () => {
     const text = renderBreachComment({
       cycle: 1,
       mention,
-      typeLabel: "t".repeat(100_000),
-      priorityLabel: "priority: urgent",
+      typeName: "t".repeat(100_000),
+      priorityName: "Urgent",
       cycleStartAt: DEADLINE - 3_600_000,
       deadlineAt: DEADLINE,
       now: DEADLINE + 60_000,

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { incidentMarker } from "../../src/channels/messages.js";
+import { slackMarker } from "../../src/channels/slack-handler.js";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
 import { breachMarker } from "../../src/domain/sla/messages.js";
 import { PM_ASK_MARKER, PM_REMINDER_MARKER } from "../../src/domain/sla/post-mortem.js";
@@ -34,6 +36,10 @@ const MARKERS: Record<string, string> = {
   "support-sla:post-mortem-ask": PM_ASK_MARKER,
   "support-sla:post-mortem-reminder": PM_REMINDER_MARKER,
   "support-sla:weekly-report": weeklyMarker("2026-W48"),
+  // In the body of an issue the app opened for a PagerDuty incident or a Slack request: a customer's
+  // issue quoting it must never be taken for the channel's issue (src/channels/intake.ts findOpenedIssue).
+  "support-sla:pagerduty-incident": incidentMarker("PT4KHLK"),
+  "support-sla:slack-request": slackMarker("C0123ABCD:1764491400.000100"),
 };
 
 const SELF = { id: 1, slug: "support-sla" };

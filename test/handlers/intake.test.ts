@@ -65,10 +65,13 @@ describe("issues.opened", () => {
     expect(labels.bodies).toEqual([{ labels: ["priority: urgent"] }]);
     const text = String(comment.bodies[0]?.body);
     expect(text).toContain("<!-- support-sla:intake -->");
-    expect(text).toContain("| Request type | type: problem |");
-    expect(text).toContain("| Priority | priority: urgent |");
+    // The type and priority by the names of the support process, never as label strings.
+    expect(text).toContain(
+      "Thanks, your request is registered as **Problem / troubleshooting**, priority **Urgent**.",
+    );
+    expect(text).not.toMatch(/type: problem|priority: urgent/);
     expect(text).toContain("**Mon 30 Nov 2026, 09:30 CET** (2026-11-30 08:30 UTC)");
-    expect(text).not.toMatch(/missing or needs fixing/);
+    expect(text).not.toContain("Please edit the issue");
     const row = await getTrackedIssue(h.store, { repo: "acme/support", number: 1 });
     expect(row).toMatchObject({
       type: "problem",
@@ -132,9 +135,65 @@ describe("issues.opened", () => {
     expect(labels.bodies[0]?.labels).toContain("priority: urgent");
     expect(labels.bodies[0]?.labels).not.toContain("priority: production down");
     const text = String(comment.bodies[0]?.body);
-    expect(text).toMatch(/Production down is for problems only/);
-    expect(text).toContain("| Priority | priority: urgent |");
+    expect(text).toContain(
+      "Production down is only for Problem / troubleshooting requests, so this request is handled as Urgent.",
+    );
+    expect(text).toContain("registered as **Change request**, priority **Urgent**.");
     expect(text).not.toContain("being paged");
+  });
+
+  it("lists each missing field of an incomplete problem once, with what to do", async () => {
+    const comment = recorder();
+    mockToken();
+    mockSetupReads({ forms, labels: ["type: problem", "priority: urgent", "intake: incomplete"] })
+      .post(`${ISSUE}/labels`, { labels: ["priority: urgent", "intake: incomplete"] })
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 10 });
+
+    await h.receive(
+      "issues",
+      issuePayload("opened", { body: problem({ service: "", since: "" }), labels: ["type: problem"] }),
+    );
+
+    const text = String(comment.bodies[0]?.body);
+    expect(text).toContain(
+      "**Please edit the issue:**\n- **Affected service**: missing — add it\n- **Since when?**: missing — add it",
+    );
+    for (const label of ["Affected service", "Since when?"]) {
+      expect(text.split(label), label).toHaveLength(2);
+    }
+    expect(text).not.toContain("Missing required input");
+  });
+
+  it("tells apart same-labelled fields of a form by their place", async () => {
+    const twoDetails = [
+      "name: Two details",
+      "description: Two sections share a label",
+      "body:",
+      "  - { type: textarea, id: details-a, attributes: { label: Details }, validations: { required: true } }",
+      "  - { type: textarea, id: details-b, attributes: { label: Details }, validations: { required: true } }",
+      "",
+    ].join("\n");
+    const comment = recorder();
+    mockToken();
+    mockSetupReads({
+      forms: { "two-details.yml": twoDetails },
+      labels: ["type: other", "priority: normal", "intake: incomplete"],
+    })
+      .post(`${ISSUE}/labels`)
+      .reply(200, [])
+      .post(`${ISSUE}/comments`, comment.match)
+      .reply(201, { id: 11 });
+
+    await h.receive(
+      "issues",
+      issuePayload("opened", { body: "### Details\n\nit broke\n\n### Details\n\n_No response_\n" }),
+    );
+
+    const text = String(comment.bodies[0]?.body);
+    expect(text).toContain("- **Details** (2nd of 2): missing — add it");
+    expect(text).not.toContain("(1st of 2)");
   });
 
   it("tells a Production-down problem that on-call is paged, with the escalation phone, and pages", async () => {
@@ -165,8 +224,9 @@ describe("issues.opened", () => {
     );
 
     const text = String(comment.bodies[0]?.body);
+    expect(text).toContain("priority **Production down**");
     expect(text).toContain("on-call engineer is being paged now");
-    expect(text).toContain("**\\+32 2 555 01 01**");
+    expect(text).toContain("call the escalation number **\\+32 2 555 01 01**");
     // 30 minutes, 24/7, from 15:30 UTC.
     expect(text).toContain("(2026-11-27 16:00 UTC)");
     expect(pages.bodies).toEqual([
@@ -208,7 +268,8 @@ describe("edits, relabels and redeliveries", () => {
     );
 
     const text = String(patched.bodies[0]?.body);
-    expect(text).not.toMatch(/missing or needs fixing/);
+    expect(text).not.toContain("Please edit the issue");
+    expect(text).not.toContain("Affected service");
     expect(text).toContain("**Mon 30 Nov 2026, 09:30 CET**");
   });
 
@@ -306,12 +367,15 @@ describe("hostile bodies", () => {
     await h.receive("issues", issuePayload("opened", { body: hostile, labels: ["type: problem"] }));
 
     const text = String(comment.bodies[0]?.body);
-    // The mangled priority is not an option: the default priority, and the field is named.
-    expect(text).toContain("| Request type | type: problem |");
-    expect(text).toContain("| Priority | priority: normal |");
-    expect(text).toMatch(/- \*\*Priority\*\*/);
+    // The mangled priority is not an option: the default priority, and the field is named once.
+    expect(text).toContain("registered as **Problem / troubleshooting**, priority **Normal**.");
+    expect(text.match(/^- \*\*Priority\*\*: "/gm)).toHaveLength(1);
     expect(text).not.toMatch(/(^|[^\w`])@acme\/ops/);
-    expect(text.split("\n").filter((l) => l.startsWith("|"))).toHaveLength(5);
+    // Nothing the customer wrote starts a table, a heading or a list of its own.
+    const lines = text.split("\n");
+    expect(
+      lines.filter((l) => /^(\||#)/.test(l) || (l.startsWith("- ") && !/^- \*\*[^*]+\*\*: /.test(l))),
+    ).toEqual([]);
   });
 });
 

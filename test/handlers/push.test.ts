@@ -67,6 +67,26 @@ describe("push of the config or the forms", () => {
     );
   });
 
+  it("reports a form and a config.yml GitHub would reject or hide, by file and line, as check-config does", async () => {
+    mockToken();
+    const bug =
+      "name: Feedback\ndescription: How did we do?\nbody:\n  - type: dropdown\n    attributes:\n      label: Helpful?\n      options: [Yes, No]\n";
+    const chooser = "contact_links:\n  - name: Call us\n    url: tel:+3220000000\n    about: 24/7\n";
+    mockSetupReads({ ref: SHA, forms: { ...forms, "feedback.yml": bug, "config.yml": chooser } });
+    const runs = checkRun();
+
+    await h.receive("push", pushPayload({ after: SHA, paths: [".github/ISSUE_TEMPLATE/config.yml"] }));
+
+    expect(runs[0]?.conclusion).toBe("failure");
+    const text = String(runs[0]?.output.text);
+    expect(text).toContain(
+      '.github/ISSUE_TEMPLATE/feedback.yml: body[0].attributes.options[0]: options must not include booleans: GitHub\'s YAML reads the unquoted Yes as the boolean true; quote it: "Yes" (line 7)',
+    );
+    expect(text).toContain(
+      '.github/ISSUE_TEMPLATE/config.yml: contact_links[0].url: "tel:+3220000000" is not an https:// URL: GitHub shows a contact link only when its url starts with https://',
+    );
+  });
+
   it("a valid push passes and its policy applies at once, without reading the config again", async () => {
     mockToken();
     mockSetupReads({

@@ -186,7 +186,6 @@ export function mockSetupReads(spec: SetupSpec, scope = nock(API)) {
         Object.keys(forms).map((name) => ({ type: "file", name, path: `.github/ISSUE_TEMPLATE/${name}` })),
       );
     for (const [name, text] of Object.entries(forms)) {
-      if (/^config\.ya?ml$/.test(name)) continue;
       scope
         .get(
           new RegExp(

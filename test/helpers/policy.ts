@@ -25,6 +25,7 @@ export function testPolicy(): Policy {
     priorities: [
       {
         key: "production-down",
+        name: "Production down",
         label: "priority: production down",
         response: { kind: "duration", ms: HOUR / 2 },
         clock: "calendar",
@@ -35,6 +36,7 @@ export function testPolicy(): Policy {
       },
       {
         key: "urgent",
+        name: "Urgent",
         label: "priority: urgent",
         response: { kind: "duration", ms: HOUR },
         clock: "business",
@@ -45,6 +47,7 @@ export function testPolicy(): Policy {
       },
       {
         key: "normal",
+        name: "Normal",
         label: "priority: normal",
         response: { kind: "next-business-day" },
         clock: "business",
@@ -55,12 +58,22 @@ export function testPolicy(): Policy {
       },
     ],
     types: [
-      type("add-remove-user", "type: add/remove user", "Grant or revoke someone's access"),
-      type("change-request", "type: change request", "Change to the customer's environment"),
-      type("guidance", "type: guidance", "Questions, guidance and explanations"),
-      type("on-call", "type: on-call", "Messages received during on-call"),
-      type("problem", "type: problem", "Something is broken; troubleshooting needed"),
-      type("other", "type: other", "Anything else"),
+      type("add-remove-user", "Add/remove user", "type: add/remove user", "Grant or revoke someone's access"),
+      type(
+        "change-request",
+        "Change request",
+        "type: change request",
+        "Change to the customer's environment",
+      ),
+      type("guidance", "Guidance & usage support", "type: guidance", "Questions, guidance and explanations"),
+      type("on-call", "On-call", "type: on-call", "Messages received during on-call"),
+      type(
+        "problem",
+        "Problem / troubleshooting",
+        "type: problem",
+        "Something is broken; troubleshooting needed",
+      ),
+      type("other", "Other", "type: other", "Anything else"),
     ],
     defaultPriority: "normal",
     defaultType: "other",
@@ -77,6 +90,6 @@ export function testPolicy(): Policy {
   };
 }
 
-function type(key: string, label: string, description: string): Policy["types"][number] {
-  return { key, label, form: `${key}.yml`, color: "ededed", description };
+function type(key: string, name: string, label: string, description: string): Policy["types"][number] {
+  return { key, name, label, form: `${key}.yml`, color: "ededed", description };
 }

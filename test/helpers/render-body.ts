@@ -26,6 +26,7 @@ function renderField(field: Field, answer: string | string[] | undefined): strin
       return field.render === null ? text : `\`\`\`${field.render}\n${text}\n\`\`\``;
     }
     case "input":
+    case "upload":
       return empty ? "_No response_" : Array.isArray(answer) ? answer.join(" ") : answer;
   }
 }

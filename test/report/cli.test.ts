@@ -6,7 +6,7 @@ import { runCli } from "../../src/cli/main.js";
 import { parseReportDate } from "../../src/cli/report.js";
 import type { SlaReport } from "../../src/report/types.js";
 import { openStore } from "../../src/store/db.js";
-import { seed } from "./seed.js";
+import { SEED, seed } from "./seed.js";
 
 const tmp = mkdtempSync(join(tmpdir(), "support-sla-report-"));
 const dbPath = join(tmp, "store.db");
@@ -82,7 +82,7 @@ describe("support-sla report", () => {
     expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   });
 
-  it("names priorities, targets and the zone by --config", async () => {
+  it("names priorities and the zone by --config, but shows the targets the issues were tracked under", async () => {
     const config = join(tmp, "sla.yml");
     writeFileSync(
       config,
@@ -90,8 +90,70 @@ describe("support-sla report", () => {
     );
     const r = await cli(["--repo", "acme/app", "--database", database, "--config", "sla.yml", ...NOW_FLAG]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("| P1 urgent | 2 h business time | 9 |");
+    // The seeded urgent issues were tracked under 1 business hour: today's 2 h does not rewrite history.
+    expect(r.stdout).toContain("| P1 urgent | 1 h business time | 9 |");
+    expect(r.stdout).not.toContain("2 h business time");
     expect(r.stdout).toContain("Generated at Wed 25 Nov 2026, 07:00 EST");
+  });
+
+  it("a repository the store tracks no issue of exits 1, says so and lists the ones it does track", async () => {
+    const r = await cli(["--repo", "acme/ap", "--database", database, ...NOW_FLAG]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.err).toEqual([
+      `support-sla report: the store ${database} tracks no issues of acme/ap (did you mean acme/app?)`,
+      "It tracks issues of 2 repositories:",
+      "  acme/app    15 issues",
+      "  acme/other  1 issue",
+    ]);
+    const json = await cli(["--repo", "nobody/here", "--database", database, "--format", "json"]);
+    expect([json.code, json.stdout, json.err[0]]).toEqual([
+      1,
+      "",
+      `support-sla report: the store ${database} tracks no issues of nobody/here`,
+    ]);
+  });
+
+  it("says so when the store tracks no repository at all", async () => {
+    const empty = join(tmp, "empty.db");
+    await (await openStore(`sqlite:${empty}`)).close();
+    const r = await cli(["--repo", "acme/app", "--database", `sqlite:${empty}`]);
+    expect(r.code).toBe(1);
+    expect(r.err).toEqual([
+      `support-sla report: the store sqlite:${empty} tracks no issues of acme/app`,
+      "It tracks no issues of any repository yet: is --database (or DATABASE_URL) the app's store?",
+    ]);
+  });
+
+  it("a known repository with no issue in the window is a report of zeros (exit 0)", async () => {
+    const r = await cli([
+      "--repo",
+      "acme/other",
+      "--database",
+      database,
+      "--since",
+      "2026-11-24",
+      ...NOW_FLAG,
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("| **All** |  | **0** | **0** | **0** |");
+  });
+
+  it("lists at most 50 repositories, then how many more", async () => {
+    const many = join(tmp, "many.db");
+    const store = await openStore(`sqlite:${many}`);
+    const rows = Array.from({ length: 53 }, (_, i) => ({
+      ...SEED[0],
+      repo: `org/r${String(i).padStart(2, "0")}`,
+    }));
+    await seed(store, rows as typeof SEED);
+    await store.close();
+    const r = await cli(["--repo", "org/x", "--database", `sqlite:${many}`]);
+    expect(r.code).toBe(1);
+    expect(r.err[1]).toBe("It tracks issues of 53 repositories:");
+    expect(r.err.slice(2, 4)).toEqual(["  org/r00  1 issue", "  org/r01  1 issue"]);
+    expect(r.err.at(-2)).toBe("  org/r49  1 issue");
+    expect(r.err.at(-1)).toBe("  …and 3 more");
   });
 
   it("--help exits 0", async () => {

@@ -1,17 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { defaultPolicy } from "../../src/config/load.js";
 import { buildReport } from "../../src/report/aggregate.js";
-import { BAR_MARK, chartSpec, renderChartPng, renderChartSvg } from "../../src/report/chart.js";
+import { renderChartSvg } from "../../src/report/chart.js";
 import { formatPercent, renderMarkdown } from "../../src/report/markdown.js";
 import type { ReportRow } from "../../src/report/types.js";
 import { NOW, nov, SEED, toTracked } from "./seed.js";
-import { markItems, xmlProblems } from "./svg.js";
+import { xmlProblems } from "./svg.js";
 
 const policy = defaultPolicy();
 // The aggregation is pure: the rows can come straight from the seed, as the store returns them.
 const rows = SEED.map((row) => ({ ...toTracked(row) }) as ReportRow);
 const report = buildReport(rows, { repo: "acme/app", now: NOW, policy });
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 describe("renderMarkdown", () => {
   const md = renderMarkdown(report);
@@ -97,6 +96,7 @@ describe("JSON", () => {
       "byPriority",
       "overall",
       "breaches",
+      "byChannel",
     ]);
     expect(parsed).toMatchObject({
       format: "support-sla.report/1",
@@ -107,37 +107,7 @@ describe("JSON", () => {
   });
 });
 
-describe("chart", () => {
-  it("is a Vega-Lite spec with a bar layer and the target rule at 100%", () => {
-    const spec = chartSpec(report) as unknown as { layer: { name?: string; mark: { type: string } }[] };
-    expect(spec.layer.map((l) => l.mark.type)).toEqual(["bar", "text", "rule", "text"]);
-    expect(spec.layer[0]?.name).toBe(BAR_MARK);
-  });
-
-  it("renders valid SVG with exactly one bar per priority, in policy order", async () => {
-    const svg = await renderChartSvg(report);
-    expect(svg.startsWith("<svg")).toBe(true);
-    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
-    expect(xmlProblems(svg)).toEqual([]);
-    const rectGroups = markItems(svg, "mark-rect", "role-mark");
-    expect(rectGroups).toHaveLength(1);
-    const bars = markItems(svg, "mark-rect", "role-mark", `${BAR_MARK}_marks`)[0] ?? [];
-    expect(bars).toHaveLength(policy.priorities.length);
-    const labels = bars.map((b) => /aria-label="([^"]*)"/.exec(b)?.[1] ?? "");
-    expect(labels.map((l) => l.split(":")[0])).toEqual(["Production down", "Urgent", "Normal"]);
-    expect(labels[1]).toContain("40 min, 66.7% (n=4)");
-    expect(svg).toContain("deadline (100%)");
-  });
-
-  it("keeps one bar per priority when a priority has no answered issue", async () => {
-    const quiet = buildReport(rows, { repo: "acme/app", since: nov(23, 0), now: NOW, policy });
-    const svg = await renderChartSvg(quiet);
-    expect(xmlProblems(svg)).toEqual([]);
-    const bars = markItems(svg, "mark-rect", `${BAR_MARK}_marks`)[0] ?? [];
-    expect(bars).toHaveLength(3);
-    expect(bars[0]).toContain("no answered issues");
-  });
-
+describe("chart SVG", () => {
   it("the well-formedness check itself catches broken documents", () => {
     expect(xmlProblems("<svg><g></svg>")).not.toEqual([]);
     expect(xmlProblems('<svg a="1 & 2"/>')).not.toEqual([]);
@@ -145,9 +115,10 @@ describe("chart", () => {
     expect(xmlProblems('<svg a="x"><g><path d="M0"/></g></svg>')).toEqual([]);
   });
 
-  it("rasterises to PNG", async () => {
-    const png = await renderChartPng(await renderChartSvg(report));
-    expect([...png.subarray(0, 8)]).toEqual(PNG_SIGNATURE);
-    expect(png.length).toBeGreaterThan(5_000);
+  it("is well-formed, and starts and ends as a standalone SVG document", async () => {
+    const svg = await renderChartSvg(report);
+    expect(svg.startsWith("<svg")).toBe(true);
+    expect(svg.trimEnd().endsWith("</svg>")).toBe(true);
+    expect(xmlProblems(svg)).toEqual([]);
   });
 });

@@ -1,3 +1,5 @@
+import type { SlaTarget } from "../../src/domain/sla/clock.js";
+import { targetColumns } from "../../src/handlers/sla-record.js";
 import type { Store } from "../../src/store/db.js";
 import { saveTrackedIssue, type TrackedIssue } from "../../src/store/intake-store.js";
 
@@ -24,9 +26,18 @@ export interface SeedRow {
   reply?: { at: number; businessMs: number; late?: boolean };
   closedAt?: number;
   repo?: string;
+  /** The target recorded at tracking; default: the priority's in the default policy; null: none recorded. */
+  target?: SlaTarget | null;
 }
 
-type Extra = Pick<SeedRow, "reply" | "closedAt" | "repo">;
+type Extra = Pick<SeedRow, "reply" | "closedAt" | "repo" | "target">;
+
+/** The default policy's targets, as the app records them when it tracks an issue. */
+export const DEFAULT_TARGETS: Record<string, SlaTarget> = {
+  "production-down": { response: { kind: "duration", ms: 30 * 60_000 }, clock: "calendar" },
+  urgent: { response: { kind: "duration", ms: 60 * 60_000 }, clock: "business" },
+  normal: { response: { kind: "next-business-day" }, clock: "business" },
+};
 const r = (
   number: number,
   priority: string,
@@ -131,6 +142,7 @@ export function toTracked(row: SeedRow): TrackedIssue {
     first_response_late: row.reply?.late ? 1 : 0,
     breached_at: row.state === "breached" ? row.deadline : null,
     closed_at: row.closedAt ?? null,
+    ...targetColumns(row.target === undefined ? (DEFAULT_TARGETS[row.priority] ?? null) : row.target),
   };
 }
 

@@ -53,3 +53,75 @@ export function markItems(svg: string, ...classes: string[]): string[][] {
     return [...body.matchAll(/<path\b[^>]*>/g)].map((p) => p[0]);
   });
 }
+
+/** An item of a rendered Vega scene: its mark type and role, its text, and its box in chart pixels. */
+export interface SceneBox {
+  marktype: string;
+  role: string;
+  text: string;
+  x1: number;
+  y1: number;
+  x2: number;
+  y2: number;
+}
+
+interface SceneMark {
+  marktype: string;
+  role?: string;
+  items?: SceneItem[];
+}
+interface SceneItem {
+  x?: number;
+  y?: number;
+  text?: string | string[];
+  bounds: { x1: number; y1: number; x2: number; y2: number };
+  items?: SceneMark[];
+}
+
+/**
+ * Every leaf item of a Vega scenegraph (after `view.runAsync()`), with its bounds moved from its
+ * group's coordinates into the chart's: Vega keeps each item's bounds relative to the group it
+ * sits in, so the offsets of the enclosing groups are added up.
+ */
+export function sceneBoxes(root: unknown): SceneBox[] {
+  const out: SceneBox[] = [];
+  const walk = (mark: SceneMark, dx: number, dy: number) => {
+    for (const item of mark.items ?? []) {
+      if (mark.marktype === "group") {
+        for (const child of item.items ?? []) walk(child, dx + (item.x ?? 0), dy + (item.y ?? 0));
+        continue;
+      }
+      const text = Array.isArray(item.text) ? item.text.join("\n") : (item.text ?? "");
+      const { x1, y1, x2, y2 } = item.bounds;
+      out.push({
+        marktype: mark.marktype,
+        role: mark.role ?? "",
+        text,
+        x1: x1 + dx,
+        y1: y1 + dy,
+        x2: x2 + dx,
+        y2: y2 + dy,
+      });
+    }
+  };
+  walk(root as SceneMark, 0, 0);
+  return out;
+}
+
+/** Whether two boxes share an area (boxes that only touch, or have no area, do not). */
+export function overlap(a: SceneBox, b: SceneBox): boolean {
+  return Math.min(a.x2, b.x2) > Math.max(a.x1, b.x1) && Math.min(a.y2, b.y2) > Math.max(a.y1, b.y1);
+}
+
+/** The bars of the chart's bar layer: aria-label and height, read from each `<path>` Vega wrote. */
+export function barsOf(svg: string, markClass: string): { label: string; height: number; fill: string }[] {
+  const groups = markItems(svg, "mark-rect", "role-mark", markClass);
+  if (groups.length !== 1) throw new Error(`expected one bar layer, found ${groups.length}`);
+  return (groups[0] ?? []).map((path) => {
+    const label = /aria-label="([^"]*)"/.exec(path)?.[1] ?? "";
+    // A rect is drawn as M x,y h width v height h -width Z.
+    const height = Number(/d="M[-\d.e]+,[-\d.e]+h[-\d.e]+v([-\d.e]+)h/.exec(path)?.[1] ?? Number.NaN);
+    const fill = /fill="([^"]*)"/.exec(path)?.[1] ?? "";
+    return { label, height, fill };
+  });
+}

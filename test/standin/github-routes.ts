@@ -98,6 +98,29 @@ function etagMatches(c: RouteContext, etag: string): boolean {
   return header.split(",").some((t) => t.trim() === "*" || strip(t) === strip(etag));
 }
 
+/**
+ * `GET /repos/{owner}/{repo}/git/ref/heads/{branch}` ("Get a reference",
+ * https://docs.github.com/en/rest/git/refs#get-a-reference): `{ref, node_id, url, object: {type,
+ * sha, url}}` for a branch that has files. Its head sha is the last sha aliased to the branch
+ * (`aliasRef`), else one derived from the repo and branch names. Other refs: 404.
+ */
+function getGitRef(c: RouteContext): StandInReply {
+  const repo = repoOf(c);
+  const name = /^heads\/(.+)$/.exec(c.params.ref ?? "")?.[1];
+  if (!repo || !name || !repo.files.has(name)) return notFound();
+  const aliases = [...repo.refAliases].filter(([, target]) => target === name).map(([alias]) => alias);
+  const sha =
+    aliases.at(-1) ??
+    createHash("sha1").update(`${repo.owner.login}/${repo.name}@${name}`.toLowerCase()).digest("hex");
+  const base = `/repos/${repo.owner.login}/${repo.name}/git`;
+  return json(200, {
+    ref: `refs/heads/${name}`,
+    node_id: Buffer.from(`Ref:${repo.id}:${name}`).toString("base64"),
+    url: c.state.urls.api(`${base}/refs/heads/${name}`),
+    object: { type: "commit", sha, url: c.state.urls.api(`${base}/commits/${sha}`) },
+  });
+}
+
 function getContents(c: RouteContext): StandInReply {
   const repo = repoOf(c);
   const files = repo && c.state.filesAt(repo, c.req.query.ref);
@@ -454,6 +477,7 @@ export const repoRoutes: RouteDef[] = [
     },
   ],
   ["GET", "/repos/:owner/:repo/contents/:path*", getContents],
+  ["GET", "/repos/:owner/:repo/git/ref/:ref*", getGitRef],
   ["GET", "/repos/:owner/:repo/contents", getContents],
   [
     "GET",

@@ -6,7 +6,7 @@ import { openStore } from "../../src/store/db.js";
 import { migrationProvider } from "../../src/store/migrations.js";
 import type { Database } from "../../src/store/schema.js";
 import { storeContract } from "./contract.js";
-import { checkUpgradeFrom0001 } from "./upgrade.js";
+import { checkUpgradeFrom0001, checkUpgradeFrom0005 } from "./upgrade.js";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const HOW =
@@ -69,6 +69,14 @@ if (!adminUrl) {
         dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
       });
       await checkUpgradeFrom0001(raw, url);
+    });
+
+    it("upgrades a database written before targets were recorded (0005): old rows have none", async () => {
+      const url = await freshDatabase();
+      const raw = new Kysely<Database>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+      });
+      await checkUpgradeFrom0005(raw, url);
     });
   });
 }

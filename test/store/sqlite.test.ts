@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/db.js";
 import type { Database } from "../../src/store/schema.js";
 import { storeContract } from "./contract.js";
-import { checkUpgradeFrom0001 } from "./upgrade.js";
+import { checkUpgradeFrom0001, checkUpgradeFrom0005 } from "./upgrade.js";
 
 const dir = mkdtempSync(join(tmpdir(), "support-sla-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,5 +28,11 @@ describe("SQLite store", () => {
     const path = join(dir, "upgrade.db");
     const raw = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
     await checkUpgradeFrom0001(raw, `sqlite:${path}`);
+  });
+
+  it("upgrades a database written before targets were recorded (0005): old rows have none", async () => {
+    const path = join(dir, "upgrade-0005.db");
+    const raw = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
+    await checkUpgradeFrom0005(raw, `sqlite:${path}`);
   });
 });

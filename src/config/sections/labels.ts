@@ -43,6 +43,12 @@ const labelDescription = z.string({ error: expected("a short text") }).max(100, 
   error: "is too long; GitHub allows at most 100 characters in a label description",
 });
 
+/** The name customers read in the intake comment: not a label, so any text, but not a blank one. */
+const displayName = (example: string) =>
+  limitedString(MAX_CHARS.name, `a name such as "${example}"`)
+    .trim()
+    .min(1, { error: `a name cannot be blank; write what customers should read, e.g. "${example}"` });
+
 // ---------------------------------------------------------------- priorities
 
 const KEY_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
@@ -77,6 +83,11 @@ export const priorityKeySchema = entryKey("priority", "production-down");
 
 const priorityEntrySchema = z.strictObject(
   {
+    name: displayName("Urgent")
+      .optional()
+      .describe(
+        'Name customers read in the intake comment, e.g. "Urgent". Default for a new key: the key in words (`high-impact`: "High impact").',
+      ),
     label: labelName
       .optional()
       .describe(
@@ -145,6 +156,11 @@ const FORM_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$/;
 
 const typeEntrySchema = z.strictObject(
   {
+    name: displayName("Problem / troubleshooting")
+      .optional()
+      .describe(
+        'Name customers read in the intake comment, e.g. "Problem / troubleshooting". Default for a new key: the key in words (`billing`: "Billing").',
+      ),
     label: labelName
       .optional()
       .describe("GitHub label that marks an issue of this type. Default for a new key: `type: <key>`."),

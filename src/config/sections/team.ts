@@ -126,7 +126,9 @@ export const escalationSchema = z
         .meta({ format: "uri" })
         .nullable()
         .default(DEFAULT_ESCALATION.chat)
-        .describe("Link to the support chat channel, given to customers on urgent issues; null: none."),
+        .describe(
+          "Link to the support chat channel, given to customers in every intake comment and in the forms and SUPPORT.md that `init` writes; null: none.",
+        ),
     },
     { error: expected("a mapping with warn_at, mention, phone and chat") },
   )

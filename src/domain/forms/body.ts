@@ -1,12 +1,18 @@
 import type { CheckboxesField, DropdownField, Field, FormDefinition, TextareaField } from "./form.js";
-import { normaliseLabel, stripLeadingInvisible, trimAnswer } from "./text.js";
+import {
+  headingKey,
+  normaliseLabel,
+  stripInlineComments,
+  stripLeadingInvisible,
+  trimAnswer,
+} from "./text.js";
 
 /** What GitHub writes for a field left empty. */
 export const NO_RESPONSE = "_No response_";
 
 /** One `### heading` of an issue body and the visible lines up to the next heading. */
 export interface BodySection {
-  /** `normaliseLabel` of the heading text. */
+  /** `headingKey` of the heading text: what it is matched to field labels by. */
   heading: string;
   /** The heading line as written, kept for when the heading turns out to be part of an answer. */
   headingLine: string;
@@ -27,7 +33,8 @@ interface AnswerBase {
 }
 
 export interface TextAnswer extends AnswerBase {
-  type: "input" | "textarea";
+  /** For an upload, the text is the links GitHub writes for the files. */
+  type: "input" | "textarea" | "upload";
   /** Trimmed; a `render:` fence stripped; "" for `_No response_`. */
   text: string;
 }
@@ -54,7 +61,10 @@ export interface ParsedIssue {
   form: FormDefinition;
   /** One per field, in form order. */
   answers: FieldAnswer[];
-  /** Labels whose section appears more than once: the first section is used, later ones ignored. */
+  /**
+   * Labels with more sections than fields: sections fill the fields of their label in form order
+   * (fields may share a label when their ids differ), the ones left over are ignored.
+   */
   duplicates: string[];
 }
 
@@ -103,7 +113,10 @@ function closesFence(line: string, fence: Fence): boolean {
   return marker !== undefined && marker.charAt(0) === fence.char && marker.length >= fence.length;
 }
 
-/** The text of an ATX level-3 heading (`### text`, optional closing `#`s), or null. */
+/**
+ * The content of an ATX level-3 heading line (`### text`), or null when the line is not one. The
+ * closing `#`s and the markup are left in: {@link headingKey} reads them, for headings and labels alike.
+ */
 function headingText(line: string): string | null {
   let i = 0;
   while (i < 3 && line.charAt(i) === " ") i++;
@@ -111,15 +124,7 @@ function headingText(line: string): string | null {
   i += 3;
   const next = line.charAt(i);
   if (next !== "" && next !== " " && next !== "\t") return null;
-  let text = line.slice(i).trim();
-  // Closing sequence: trailing #s preceded by a space, or a heading made only of #s.
-  let end = text.length;
-  while (end > 0 && text.charAt(end - 1) === "#") end--;
-  if (end === 0) text = "";
-  else if (end < text.length && (text.charAt(end - 1) === " " || text.charAt(end - 1) === "\t")) {
-    text = text.slice(0, end).trim();
-  }
-  return text;
+  return line.slice(i).trim();
 }
 
 /**
@@ -143,25 +148,6 @@ function closableFences(lines: string[]): { backtick: Int32Array; tilde: Int32Ar
     else t = Math.max(t, marker.length);
   }
   return { backtick, tilde };
-}
-
-/**
- * Removes complete `<!-- ... -->` comments from one line. A comment left open at the end of the
- * line is kept as text: only a comment that starts a line (an HTML block) can span lines.
- */
-function stripInlineComments(line: string): string {
-  let start = line.indexOf("<!--");
-  if (start < 0) return line;
-  let out = "";
-  let from = 0;
-  while (start >= 0) {
-    const end = line.indexOf("-->", start + 2);
-    if (end < 0) break;
-    out += line.slice(from, start);
-    from = end + 3;
-    start = line.indexOf("<!--", from);
-  }
-  return out + line.slice(from);
 }
 
 /**
@@ -216,7 +202,7 @@ export function scanBody(body: string | null | undefined): ScannedBody {
     const heading = first === "#" ? headingText(line) : null;
     if (heading !== null) {
       const section: BodySection = {
-        heading: normaliseLabel(stripInlineComments(heading)),
+        heading: headingKey(heading),
         headingLine: raw,
         lines: [],
       };
@@ -229,41 +215,45 @@ export function scanBody(body: string | null | undefined): ScannedBody {
   return scanned;
 }
 
-/** The normalised text of every `### ` heading of a body, in order. */
+/** The {@link headingKey} of every `### ` heading of a body, in order. */
 export function bodyHeadings(body: string | null | undefined): string[] {
   return scanBody(body).sections.map((s) => s.heading);
 }
 
 /**
- * Reads a body against a form: each field's answer comes from the first section whose heading
- * equals the field's label (after `normaliseLabel`). A heading that is no field's label is part of
- * the answer it sits in (customers write their own `###` headings in text areas); a second section
- * for a label already answered is ignored and reported in `duplicates`.
+ * Reads a body against a form. Each `### ` section is matched to the fields whose label has the
+ * same {@link headingKey}; fields that share a label (GitHub allows it when their ids differ) take
+ * their sections in form order, as GitHub writes them. A heading that is no field's label is part
+ * of the answer it sits in (customers write their own `###` headings in text areas); a section
+ * for a label whose fields are all answered already is ignored and reported in `duplicates`.
  */
 export function parseIssueBody(
   body: string | null | undefined | ScannedBody,
   form: FormDefinition,
 ): ParsedIssue {
   const scanned = typeof body === "object" && body !== null ? body : scanBody(body);
-  const byLabel = new Map<string, number>();
+  const byLabel = new Map<string, number[]>();
   form.fields.forEach((field, i) => {
-    const key = normaliseLabel(field.label);
-    if (!byLabel.has(key)) byLabel.set(key, i);
+    const key = headingKey(field.label);
+    const same = byLabel.get(key);
+    if (same === undefined) byLabel.set(key, [i]);
+    else same.push(i);
   });
   const contents: Array<string[] | null> = form.fields.map(() => null);
   const duplicates = new Set<string>();
   let current: string[] | null = null;
   for (const section of scanned.sections) {
-    const index = byLabel.get(section.heading);
-    if (index === undefined) {
+    const indexes = byLabel.get(section.heading);
+    if (indexes === undefined) {
       if (current !== null) {
         current.push(section.headingLine);
         for (const line of section.lines) current.push(line);
       }
       continue;
     }
-    if (contents[index] !== null) {
-      duplicates.add(form.fields[index]?.label ?? section.heading);
+    const index = indexes.find((i) => contents[i] === null);
+    if (index === undefined) {
+      duplicates.add(form.fields[indexes[0] ?? 0]?.label ?? section.heading);
       current = null;
       continue;
     }
@@ -285,6 +275,8 @@ function readAnswer(field: Field, lines: string[] | null): Answer {
       return dropdownAnswer(field, present, answerText(lines));
     case "checkboxes":
       return { type: "checkboxes", present, checked: checkedOptions(field, lines ?? []) };
+    case "upload":
+      return { type: "upload", present, text: answerText(lines) };
   }
 }
 
@@ -387,6 +379,6 @@ function checkedOptions(field: CheckboxesField, lines: string[]): string[] {
 export function answerFor(parsed: ParsedIssue, idOrLabel: string): FieldAnswer | undefined {
   return (
     parsed.answers.find((a) => a.field.id === idOrLabel) ??
-    parsed.answers.find((a) => normaliseLabel(a.field.label) === normaliseLabel(idOrLabel))
+    parsed.answers.find((a) => headingKey(a.field.label) === headingKey(idOrLabel))
   );
 }

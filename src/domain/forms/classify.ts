@@ -1,7 +1,7 @@
 import type { Policy, PriorityPolicy, TypePolicy } from "../../config/policy.js";
 import { type FieldAnswer, type ParsedIssue, parseIssueBody, type ScannedBody, scanBody } from "./body.js";
 import { type FormDefinition, parseIssueForm } from "./form.js";
-import { excerpt, normaliseLabel } from "./text.js";
+import { excerpt, headingKey, normaliseLabel } from "./text.js";
 import { type FieldError, fieldKey, validateAnswers } from "./validate.js";
 
 /** An issue form as found in a repo: its file name under `.github/ISSUE_TEMPLATE/` and its content. */
@@ -60,22 +60,13 @@ function sameLabel(a: string, b: string): boolean {
   return a.trim().toLowerCase() === b.trim().toLowerCase();
 }
 
-/** "Production down", "change request": a label without its `priority:`/`type:` prefix. */
-function humanName(label: string): string {
-  return label.replace(/^[^:]*:\s*/, "").trim() || label;
-}
-
-function capitalise(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** "problems", "change requests", "guidance requests": good enough for type names. */
-function plural(name: string): string {
-  return /(s|ce|-\w+)$/.test(name) ? `${name} requests` : `${name}s`;
-}
-
 function withArticle(name: string): string {
   return `${/^[aeiou]/i.test(name) ? "an" : "a"} ${name}`;
+}
+
+/** The name customers read for a type key (`types.<key>.name`). */
+function typeName(policy: Policy, key: string): string {
+  return policy.types.find((t) => t.key === key)?.name ?? key;
 }
 
 /** Comparison key of a priority: no case, spaces, hyphens, underscores or `priority:` prefix. */
@@ -91,7 +82,9 @@ export function matchPriority(text: string, policy: Policy): string | null {
   const key = priorityKey(text);
   if (key === "") return null;
   return (
-    policy.priorities.find((p) => priorityKey(p.key) === key || priorityKey(p.label) === key)?.key ?? null
+    policy.priorities.find(
+      (p) => priorityKey(p.key) === key || priorityKey(p.label) === key || priorityKey(p.name) === key,
+    )?.key ?? null
   );
 }
 
@@ -112,7 +105,7 @@ export function matchFormByHeadings(headings: string[], forms: FormFile[]): Form
   const present = new Set(headings);
   let best: { form: FormFile; score: number } | null = null;
   for (const candidate of forms) {
-    const labels = new Set(candidate.form.fields.map((f) => normaliseLabel(f.label)));
+    const labels = new Set(candidate.form.fields.map((f) => headingKey(f.label)));
     if (labels.size === 0) continue;
     let matched = 0;
     for (const label of labels) if (present.has(label)) matched++;
@@ -126,13 +119,13 @@ export function matchFormByHeadings(headings: string[], forms: FormFile[]): Form
 function priorityField(parsed: ParsedIssue): FieldAnswer | undefined {
   return (
     parsed.answers.find((a) => a.field.id === "priority") ??
-    parsed.answers.find((a) => normaliseLabel(a.field.label).toLowerCase() === "priority")
+    parsed.answers.find((a) => headingKey(a.field.label).toLowerCase() === "priority")
   );
 }
 
+/** The name customers read for a priority key (`priorities.<key>.name`). */
 function priorityName(policy: Policy, key: string): string {
-  const p = policy.priorities.find((x) => x.key === key);
-  return capitalise(humanName(p?.label ?? key));
+  return policy.priorities.find((x) => x.key === key)?.name ?? key;
 }
 
 /** The priority the form's priority field asks for; null when the form has no such field. */
@@ -158,11 +151,20 @@ function formPriority(
   const keys = values.map((v) => matchPriority(v, policy));
   const chosen = policy.priorities.find((p) => keys.includes(p.key));
   if (chosen !== undefined) return chosen.key;
-  const names = policy.priorities.map((p) => `"${priorityName(policy, p.key)}"`).join(", ");
-  const message = `We could not read a priority from ${field.label}: "${excerpt(values.join(", "))}" is not one of ${names}. This issue is handled as ${priorityName(policy, policy.defaultPriority)}.`;
-  if (field.required && !errors.some((e) => e.field === fieldKey(field))) {
+  // An answer the form does not offer already has its error, and the comment shows the priority
+  // used instead: a second message about the same field would name it twice.
+  if (errors.some((e) => e.field === fieldKey(field))) return policy.defaultPriority;
+  const names = policy.priorities.map((p) => `"${p.name}"`).join(", ");
+  const given = `"${excerpt(values.join(", "))}"`;
+  const fallback = priorityName(policy, policy.defaultPriority);
+  if (field.required) {
+    const message = `${given} is not one of ${names}; until it is, this issue is handled as ${fallback}`;
     errors.push({ field: fieldKey(field), label: field.label, message });
-  } else notes.push(message);
+  } else {
+    notes.push(
+      `We could not read a priority from ${field.label}: ${given} is not one of ${names}. This issue is handled as ${fallback}.`,
+    );
+  }
   return policy.defaultPriority;
 }
 
@@ -188,19 +190,15 @@ function applyTypeRule(
     p !== undefined && (p.types === null || (type !== null && p.types.includes(type.key)));
   const urgent = policy.priorities.find((p) => p.key === "urgent");
   const target = allows(urgent) && urgent !== undefined ? urgent.key : policy.defaultPriority;
-  const allowed = priority.types.map((key) =>
-    humanName(policy.types.find((t) => t.key === key)?.label ?? key),
-  );
-  const what = type === null ? "request" : humanName(type.label);
-  const name = priorityName(policy, priority.key);
+  const allowed = priority.types.map((key) => typeName(policy, key));
+  const name = priority.name;
+  const handled = `so this request is handled as ${priorityName(policy, target)}.`;
   if (allowed.length === 0) {
-    notes.push(
-      `${name} is not open to any type: this ${what} is handled as ${priorityName(policy, target)}.`,
-    );
+    notes.push(`${name} is not open to any request type, ${handled}`);
     return target;
   }
-  let note = `${name} is for ${allowed.map(plural).join(" and ")} only: this ${what} is handled as ${priorityName(policy, target)}.`;
-  const open = allowed.map((a) => withArticle(capitalise(a))).join(" or ");
+  let note = `${name} is only for ${allowed.join(" and ")} requests, ${handled}`;
+  const open = allowed.map((a) => withArticle(`${a} request`)).join(" or ");
   if (priority.page) {
     const phone = policy.escalation.phone ? ` (${policy.escalation.phone})` : "";
     note += ` For a production outage, open ${open} or call the escalation number${phone}.`;
@@ -252,14 +250,14 @@ export function classifyIssue(input: ClassifyInput): IntakeVerdict {
     const notes: string[] = [];
     if (labelled.length > 1) {
       notes.push(
-        `This issue has several type labels (${labelled.map((t) => `"${t.label}"`).join(", ")}); it is handled as "${byLabel.label}".`,
+        `This issue has several type labels (${labelled.map((t) => `"${t.label}"`).join(", ")}); it is handled as ${byLabel.name}.`,
       );
     }
     const found = formOfType(byLabel, forms);
     if (found !== undefined) return verdict(found, byLabel, "label", scanned, policy, notes);
     if (byLabel.form !== null) {
       notes.push(
-        `The form ${byLabel.form} of type "${byLabel.label}" was not found, so the answers could not be checked.`,
+        `The form ${byLabel.form} of type ${byLabel.name} was not found, so the answers could not be checked.`,
       );
     }
     const priority = applyTypeRule(policy.defaultPriority, byLabel, policy, notes);
@@ -287,9 +285,7 @@ export function classifyIssue(input: ClassifyInput): IntakeVerdict {
   const notes: string[] = [];
   const fallback = policy.types.find((t) => t.key === policy.defaultType) ?? null;
   const priority = applyTypeRule(policy.defaultPriority, fallback, policy, notes);
-  const offered = policy.types
-    .filter((t) => formOfType(t, forms) !== undefined)
-    .map((t) => capitalise(humanName(t.label)));
+  const offered = policy.types.filter((t) => formOfType(t, forms) !== undefined).map((t) => t.name);
   const list = offered.length > 0 ? ` (${offered.join(", ")})` : "";
   return {
     type: policy.defaultType,

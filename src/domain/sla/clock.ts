@@ -53,7 +53,22 @@ export interface SlaRecord {
   late: boolean;
   /** A PagerDuty incident was triggered in this cycle and not resolved yet. */
   paged: boolean;
+  /**
+   * The target the deadline was planned for (the priority's response and clock at the time);
+   * null when it was not recorded (rows planned by a release before the store kept it).
+   */
+  target: SlaTarget | null;
 }
+
+/** What a deadline was planned for: a priority's first-response target and its clock. */
+export type SlaTarget = Pick<PriorityPolicy, "response" | "clock">;
+
+/** The target of `priority`, as recorded with the deadline planned for it. */
+export function targetOf(priority: Pick<PriorityPolicy, "response" | "clock">): SlaTarget {
+  return { response: { ...priority.response }, clock: priority.clock };
+}
+
+const sameTarget = (a: SlaTarget | null, b: SlaTarget | null) => JSON.stringify(a) === JSON.stringify(b);
 
 export type DueTransition = "at-risk" | "breach";
 
@@ -108,6 +123,7 @@ export function startTracking(
     businessMs: null,
     late: false,
     paged: false,
+    target: targetOf(priority),
   };
   return { record, triggerPage: pagesAtStart(priority) };
 }
@@ -336,6 +352,7 @@ export function onReopen(
       businessMs: null,
       late: false,
       paged: row.paged || triggerPage,
+      target: targetOf(priority),
     },
     removeAtRiskLabel: row.state === "at-risk",
     removeBreachedLabel: row.state === "breached",
@@ -343,14 +360,17 @@ export function onReopen(
   };
 }
 
-type ReplanRow = Pick<SlaRecord, "priority" | "state" | "cycleStartAt" | "atRiskAt" | "deadlineAt" | "paged">;
+type ReplanRow = Pick<
+  SlaRecord,
+  "priority" | "state" | "cycleStartAt" | "atRiskAt" | "deadlineAt" | "paged" | "target"
+>;
 
 export type ReplanDecision =
   | { replanned: false; reason: string }
   | {
       replanned: true;
       reason: string;
-      patch: Pick<SlaRecord, "priority" | "state" | "deadlineAt" | "atRiskAt" | "nextDueAt">;
+      patch: Pick<SlaRecord, "priority" | "state" | "deadlineAt" | "atRiskAt" | "nextDueAt" | "target">;
       /** Anything in the patch differs from the row. */
       changed: boolean;
       /** What is due at once under the new plan (nextDueAt is then `now`); the scheduler applies it. */
@@ -386,6 +406,7 @@ export function onReplan(
     state,
     ...plan,
     nextDueAt: due ? now : nextDueAt({ state, ...plan }),
+    target: targetOf(newPriority),
   };
   return {
     replanned: true,
@@ -395,7 +416,8 @@ export function onReplan(
       patch.priority !== row.priority ||
       patch.state !== row.state ||
       patch.deadlineAt !== row.deadlineAt ||
-      patch.atRiskAt !== row.atRiskAt,
+      patch.atRiskAt !== row.atRiskAt ||
+      !sameTarget(patch.target, row.target),
     due,
     breachNow: due === "breach",
     removeAtRiskLabel: backToPending,

@@ -28,8 +28,10 @@ export interface BreachView {
   cycle: number;
   /** `escalation.mention`: admin-configured and validated handles, rendered verbatim so they ping. */
   mention: readonly string[];
-  typeLabel: string;
-  priorityLabel: string;
+  /** The request type as customers read it, e.g. "Problem / troubleshooting" (`types.<key>.name`). */
+  typeName: string;
+  /** The priority as customers read it, e.g. "Urgent" (`priorities.<key>.name`). */
+  priorityName: string;
   /** Creation time for cycle 1, the reopening after. */
   cycleStartAt: number;
   deadlineAt: number;
@@ -63,8 +65,8 @@ export function renderBreachComment(v: BreachView): string {
     "",
     "| | |",
     "|---|---|",
-    `| Request type | ${inlineText(v.typeLabel)} |`,
-    `| Priority | ${inlineText(v.priorityLabel)} |`,
+    `| Request type | ${inlineText(v.typeName)} |`,
+    `| Priority | ${inlineText(v.priorityName)} |`,
     `| Clock started | ${when(v.cycleStartAt, v.timezone)}${v.cycle > 1 ? " (reopened)" : ""} |`,
     `| First response was due | ${when(v.deadlineAt, v.timezone)} |`,
     `| Overdue by | ${overdue(v.now - v.deadlineAt)} |`,

@@ -3,7 +3,7 @@ import { bodyHeadings, parseIssueBody, scanBody, splitChoices } from "../../../s
 import { type FormDefinition, parseIssueForm } from "../../../src/domain/forms/form.js";
 
 function form(body: string): FormDefinition {
-  const result = parseIssueForm(`name: T\ndescription: T\nbody:\n${body}`);
+  const result = parseIssueForm(`name: Test form\ndescription: T\nbody:\n${body}`);
   if (!result.ok) throw new Error(result.problems.join("; "));
   return result.form;
 }
@@ -149,6 +149,51 @@ describe("parseIssueBody", () => {
     expect(parsed.duplicates).toEqual(["Priority"]);
   });
 
+  it("reads the sections of fields that share a label in form order, as GitHub writes them", () => {
+    const shared = form(`  - type: input
+    id: from
+    attributes: { label: Date }
+  - type: input
+    id: until
+    attributes: { label: Date }
+  - type: textarea
+    id: note
+    attributes: { label: Note }
+`);
+    const parsed = parseIssueBody(
+      "### Date\n\n2026-12-01\n\n### Date\n\n2026-12-24\n\n### Note\n\nxmas",
+      shared,
+    );
+    expect(parsed.answers.map((a) => [a.field.id, a.answer.type !== "checkboxes" && a.answer.text])).toEqual([
+      ["from", "2026-12-01"],
+      ["until", "2026-12-24"],
+      ["note", "xmas"],
+    ]);
+    expect(parsed.duplicates).toEqual([]);
+    const extra = parseIssueBody("### Date\n\na\n\n### Date\n\nb\n\n### Date\n\nc", shared);
+    expect(extra.duplicates).toEqual(["Date"]);
+    expect(extra.answers[1]?.answer).toMatchObject({ text: "b" });
+  });
+
+  it("finds a label's section under the heading GitHub renders from it: `Order #` reads as Order", () => {
+    const order = form(`  - type: input
+    id: order
+    attributes: { label: "Order #" }
+    validations: { required: true }
+  - type: input
+    id: product
+    attributes: { label: "**Product** \`name\`" }
+`);
+    const parsed = parseIssueBody("### Order #\n\n10442\n\n### **Product** `name`\n\nWidget", order);
+    expect(parsed.answers.map((a) => a.answer.type !== "checkboxes" && a.answer.text)).toEqual([
+      "10442",
+      "Widget",
+    ]);
+    // A heading written without the markup, or with the closing # dropped, is the same section.
+    const plain = parseIssueBody("### Order\n\n10442\n\n### Product name\n\nWidget", order);
+    expect(plain.answers.map((a) => a.answer.present)).toEqual([true, true]);
+  });
+
   it("strips the render fence only when it wraps the whole answer", () => {
     expect(answers("### Logs\n\n```shell\n\n```").logs).toBe("");
     expect(answers("### Logs\n\nplain text, no fence").logs).toBe("plain text, no fence");
@@ -176,6 +221,8 @@ describe("hostile bodies", () => {
   const cases: Array<[string, string]> = [
     ["one huge line", "x".repeat(big)],
     ["a heading line of spaces", `### ${" ".repeat(big)}x`],
+    ["a heading line of markup", `### ${"_a [`*".repeat(big / 6)}`],
+    ["many label-long headings of markup", `### ${"_a [".repeat(124)}\n`.repeat(Math.ceil(big / 501))],
     ["a long run of spaces inside an answer", `### Affected service\n\na${" ".repeat(big)}b`],
     ["only headings", "### Priority\n".repeat(big / 13)],
     ["only unknown headings", "### H\n".repeat(big / 6)],

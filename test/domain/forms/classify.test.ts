@@ -79,7 +79,7 @@ describe("classifyIssue: finding the form", () => {
 
   it("gives a form that no type names the default type", () => {
     const extra = parseIssueForm(
-      "name: X\ndescription: X\nbody:\n  - type: input\n    attributes: { label: Colour }\n",
+      "name: Xyz\ndescription: X\nbody:\n  - type: input\n    attributes: { label: Colour }\n",
     );
     if (!extra.ok) throw new Error("bad test form");
     const withExtra: FormFile[] = [...forms, { file: "extra.yml", form: extra.form }];
@@ -98,7 +98,7 @@ describe("classifyIssue: finding the form", () => {
           field: "form",
           label: "Issue form",
           message:
-            "This issue was not opened from one of our issue forms (Add/remove user, Change request, Guidance, On-call, Problem, Other). Please open it again from the form that fits, so we get the details we need.",
+            "This issue was not opened from one of our issue forms (Add/remove user, Change request, Guidance & usage support, On-call, Problem / troubleshooting, Other). Please open it again from the form that fits, so we get the details we need.",
         },
       ],
       notes: [],
@@ -115,7 +115,7 @@ describe("classifyIssue: finding the form", () => {
     });
     expect(verdict.type).toBe("change-request");
     expect(verdict.notes).toEqual([
-      'This issue has several type labels ("type: change request", "type: other"); it is handled as "type: change request".',
+      'This issue has several type labels ("type: change request", "type: other"); it is handled as Change request.',
     ]);
   });
 
@@ -128,7 +128,7 @@ describe("classifyIssue: finding the form", () => {
       intake: "valid",
       errors: [],
       notes: [
-        'The form guidance.yml of type "type: guidance" was not found, so the answers could not be checked.',
+        "The form guidance.yml of type Guidance & usage support was not found, so the answers could not be checked.",
       ],
       matchedBy: "label",
     });
@@ -166,7 +166,7 @@ describe("priority", () => {
     expect(verdict).toMatchObject({ priority: "urgent", intake: "incomplete" });
     expect(verdict.errors.map((e) => e.field)).toEqual(["priority"]);
     expect(verdict.notes).toEqual([
-      "Production down is for problems only: this change request is handled as Urgent. For a production outage, open a Problem or call the escalation number.",
+      "Production down is only for Problem / troubleshooting requests, so this request is handled as Urgent. For a production outage, open a Problem / troubleshooting request or call the escalation number.",
     ]);
     const custom = testPolicy();
     custom.escalation.phone = "+32 3 000 00 00";
@@ -187,7 +187,7 @@ describe("priority", () => {
       policy: custom,
     }).notes;
     expect(notes).toEqual([
-      "Production down is for problems only: this on-call is handled as Urgent. For a production outage, open a Problem or call the escalation number (+32 3 000 00 00).",
+      "Production down is only for Problem / troubleshooting requests, so this request is handled as Urgent. For a production outage, open a Problem / troubleshooting request or call the escalation number (+32 3 000 00 00).",
     ]);
   });
 
@@ -211,30 +211,60 @@ describe("priority", () => {
     });
     expect(verdict).toMatchObject({ type: "other", priority: "normal" });
     expect(verdict.notes[0]).toMatch(
-      /^Production down is for problems only: this other is handled as Normal\./,
+      /^Production down is only for Problem \/ troubleshooting requests, so this request is handled as Normal\./,
     );
   });
 
   it("an option that names no priority: an error when the field is required, else a note", () => {
     const form = (required: boolean) => {
-      const yaml = `name: X\ndescription: X\nbody:\n  - type: dropdown\n    attributes: { label: PRIORITY, options: [Low, Urgent] }\n    validations: { required: ${required} }\n`;
+      const yaml = `name: Xyz\ndescription: X\nbody:\n  - type: dropdown\n    attributes: { label: PRIORITY, options: [Low, Urgent] }\n    validations: { required: ${required} }\n`;
       const parsed = parseIssueForm(yaml);
       if (!parsed.ok) throw new Error("bad test form");
       return [{ file: "x.yml", form: parsed.form }];
     };
-    const message =
-      'We could not read a priority from PRIORITY: "Low" is not one of "Production down", "Urgent", "Normal". This issue is handled as Normal.';
     const body = "### PRIORITY\n\nLow";
+    // The error sits beside the field's label, so it does not repeat it; a note stands alone.
     expect(classifyIssue({ body, labels: [], forms: form(true), policy })).toMatchObject({
       priority: "normal",
       intake: "incomplete",
-      errors: [{ field: "PRIORITY", label: "PRIORITY", message }],
+      errors: [
+        {
+          field: "PRIORITY",
+          label: "PRIORITY",
+          message:
+            '"Low" is not one of "Production down", "Urgent", "Normal"; until it is, this issue is handled as Normal',
+        },
+      ],
+      notes: [],
     });
     expect(classifyIssue({ body, labels: [], forms: form(false), policy })).toMatchObject({
       priority: "normal",
       intake: "valid",
-      notes: [message],
+      notes: [
+        'We could not read a priority from PRIORITY: "Low" is not one of "Production down", "Urgent", "Normal". This issue is handled as Normal.',
+      ],
     });
+  });
+
+  it("an answer the priority dropdown does not offer is one error, with no second message about it", () => {
+    const verdict = classifyIssue({
+      body: changeRequest("Hgh"),
+      labels: ["type: change request"],
+      forms,
+      policy,
+    });
+    expect(verdict).toMatchObject({ priority: "normal", intake: "incomplete", notes: [] });
+    expect(verdict.errors).toEqual([
+      { field: "priority", label: "Priority", message: '"Hgh" is not one of "Urgent", "Normal"' },
+    ]);
+  });
+
+  it("matches a priority by its configured name too", () => {
+    const custom = testPolicy();
+    const urgent = custom.priorities.find((p) => p.key === "urgent");
+    if (urgent) urgent.name = "P2 (blocking)";
+    expect(matchPriority("P2 (blocking)", custom)).toBe("urgent");
+    expect(matchPriority("p2  (BLOCKING)", custom)).toBe("urgent");
   });
 
   it("reads the priority from the labels a team member set: the most urgent wins", () => {
@@ -263,7 +293,7 @@ describe("validateForCli", () => {
         errors: [
           {
             field: "priority",
-            message: 'Missing required input: Priority. Choose one of: "Urgent", "Normal".',
+            message: 'missing — choose one of "Urgent", "Normal"',
           },
         ],
       },
@@ -271,21 +301,24 @@ describe("validateForCli", () => {
   });
 
   it("type and priority are null for a form no type names and without a priority field", () => {
-    const formText = "name: X\ndescription: X\nbody:\n  - type: input\n    attributes: { label: Name }\n";
+    const formText = "name: Xyz\ndescription: X\nbody:\n  - type: input\n    attributes: { label: Name }\n";
     const result = validateForCli({ formText, formFile: "x/y/z.yml", bodyText: "### Name\n\nAda", policy });
     expect(result).toEqual({ ok: true, verdict: { valid: true, type: null, priority: null, errors: [] } });
   });
 
   it("returns the problems of a broken form instead of a verdict", () => {
     const result = validateForCli({
-      formText: "name: X\nbody: 3\n",
+      formText: "name: Xyz\nbody: 3\n",
       formFile: "x.yml",
       bodyText: "",
       policy,
     });
     expect(result).toEqual({
       ok: false,
-      problems: ["description: required", "body: must be a non-empty list of form elements"],
+      problems: [
+        "description: required: add description: with its text (line 1)",
+        "body: must be a non-empty list of form elements (- type: input …) (line 2)",
+      ],
     });
   });
 });

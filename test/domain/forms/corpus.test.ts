@@ -37,6 +37,8 @@ function validAnswer(field: Field): string | string[] {
   switch (field.type) {
     case "input":
       return `Answer to ${field.label}, cc @someone`;
+    case "upload":
+      return "[logs.zip](https://github.com/user-attachments/files/1/logs.zip)";
     case "textarea":
       if (field.render !== null) return "line one\n### not a heading inside the fence\n<!-- kept -->";
       return `${field.value ?? ""}\nDetails:\n\n- first, with a comma\n- second | with a pipe`.trim();
@@ -82,20 +84,20 @@ function blanks(
           name: `${f.label} / ${o.label}`,
           answers: { ...base, [key(f)]: (base[key(f)] as string[]).filter((l) => l !== o.label) },
           field: key(f),
-          message: `Missing required checkbox in ${f.label}: tick "${o.label}".`,
+          message: `missing — tick "${o.label}"`,
         }));
     }
     if (!f.required) return [];
-    const pick =
+    const what =
       f.type === "dropdown"
-        ? `. ${f.multiple ? "Choose one or more of" : "Choose one of"}: ${quoted(f.options)}.`
-        : "";
+        ? `${f.multiple ? "choose one or more of" : "choose one of"} ${quoted(f.options)}`
+        : "add it";
     return [
       {
         name: f.label,
         answers: { ...base, [key(f)]: undefined },
         field: key(f),
-        message: `Missing required input: ${f.label}${pick}`,
+        message: `missing — ${what}`,
       },
     ];
   });

@@ -71,6 +71,9 @@ describe("intake fixtures", () => {
       "crlf",
       "zero-width",
       "mention-and-table-in-answer",
+      "order-number-label",
+      "same-label-distinct-ids",
+      "heading-markup-in-label",
       ...["add-remove-user", "change-request", "guidance", "on-call", "problem", "other"].map(
         (t) => `shipped-${t}`,
       ),

@@ -95,13 +95,14 @@ describe("shipped issue forms", () => {
     },
   );
 
-  it("ships a chooser config without blank issues, linking the escalation number and the chat", () => {
+  it("ships a chooser config without blank issues, linking the escalation number over https", () => {
     const parsed = parseTemplateConfig(shippedFormText(SHIPPED_TEMPLATE_CONFIG));
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.config.blankIssuesEnabled).toBe(false);
-    expect(parsed.config.contactLinks.map((l) => l.url.split(":")[0])).toEqual(["tel", "https"]);
+    // GitHub shows only https:// contact links; the default config has no chat link to show.
+    expect(parsed.config.contactLinks.map((l) => new URL(l.url).protocol)).toEqual(["https:"]);
     expect(parsed.config.contactLinks[0]?.name).toMatch(/escalation number/);
-    expect(parsed.config.contactLinks[1]?.name).toMatch(/Slack/);
+    expect(parsed.config.contactLinks[0]?.url).toMatch(/\/\.github\/SUPPORT\.md#escalation-number$/);
   });
 });

@@ -231,6 +231,7 @@ describe("onReplan", () => {
         deadlineAt: at("2026-11-27T17:00+01:00"),
         atRiskAt: at("2026-11-27T16:54+01:00"),
         nextDueAt: now,
+        target: { response: { kind: "duration", ms: 30 * MINUTE }, clock: "calendar" },
       },
       changed: true,
       due: "breach",

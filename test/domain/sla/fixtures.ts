@@ -52,6 +52,7 @@ export function urgentRow(overrides: Partial<SlaRecord> = {}): SlaRecord {
     businessMs: null,
     late: false,
     paged: false,
+    target: { response: { kind: "duration", ms: HOUR }, clock: "business" },
     ...overrides,
   };
 }

@@ -16,8 +16,8 @@ function view(overrides: Partial<BreachView> = {}): BreachView {
   return {
     cycle: 1,
     mention: ["@acme/support", "@oncall-olga"],
-    typeLabel: "type: problem",
-    priorityLabel: "priority: urgent",
+    typeName: "Problem / troubleshooting",
+    priorityName: "Urgent",
     cycleStartAt: FRIDAY_1630,
     deadlineAt: DEADLINE,
     now: DEADLINE + 2 * HOUR + 5 * MINUTE,
@@ -48,8 +48,8 @@ describe("renderBreachComment", () => {
   });
 
   it.each([
-    ["type", "| Request type | type: problem |"],
-    ["priority", "| Priority | priority: urgent |"],
+    ["type by name", "| Request type | Problem / troubleshooting |"],
+    ["priority by name", "| Priority | Urgent |"],
     [
       "due date in the repo zone and UTC",
       "| First response was due | **Mon 30 Nov 2026, 09:30 CET** (2026-11-30 08:30 UTC) |",
@@ -84,8 +84,8 @@ describe("renderBreachComment", () => {
   });
 
   it("escapes label text so it cannot break the table or ping anyone", () => {
-    const text = renderBreachComment(view({ typeLabel: "type: a | b @someone" }));
-    expect(text).toContain("| Request type | type: a \\| b @\u200Dsomeone |");
+    const text = renderBreachComment(view({ typeName: "a | b @someone" }));
+    expect(text).toContain("| Request type | a \\| b @\u200Dsomeone |");
   });
 
   it.each([
