@@ -3,9 +3,27 @@ import { clip, GITHUB_COMMENT_MAX, GITHUB_ISSUE_TITLE_MAX } from "../helpers/lim
 
 /*
  * What channel-opened issues and their comments say. Pure: every instant and zone is passed in.
- * Text from PagerDuty or Slack (titles, notes, names) is customer-like text: it never pings anyone
- * and never breaks the markdown around it (`inlineText`, `quoteBlock`).
+ * Text from PagerDuty or Slack (titles, notes, names) is customer-like text: it never pings anyone,
+ * never breaks the markdown around it (`inlineText`, `quoteBlock`) and never carries an HTML
+ * comment, so never one of the app's hidden markers (`noMarkup`).
  */
+
+/**
+ * Outside text (PagerDuty, Slack) with every `<` written as the entity `&lt;`: GitHub shows the same
+ * character, but the text can no longer open an HTML comment or tag, so it never carries one of the
+ * app's hidden markers (`<!-- support-sla:… -->`) into a comment or issue body the app writes, which
+ * the app would later trust as its own (`AppIdentity.marked`). Character references are part of
+ * GitHub Flavored Markdown ("Entity and numeric character references",
+ * https://github.github.com/gfm/#entity-and-numeric-character-references). Pure; never throws.
+ */
+export function noMarkup(text: string): string {
+  return text.replace(/</g, "&lt;");
+}
+
+/** `inlineText` of outside text, with no markup (`noMarkup`). */
+function outsideInline(text: string, maxLength?: number): string {
+  return inlineText(noMarkup(text), maxLength);
+}
 
 /** The hidden marker of the issue opened for one incident: finds it again after a crash. */
 export function incidentMarker(incidentId: string): string {
@@ -37,9 +55,9 @@ export function incidentIssueBody(v: IncidentView): string {
     "",
     "| | |",
     "|---|---|",
-    `| Incident | [${inlineText(v.title || v.id)}](${safeUrl(v.url)}) |`,
-    `| Service | ${inlineText(v.service || v.serviceId)} (\`${inlineText(v.serviceId, 40)}\`) |`,
-    `| Urgency | ${inlineText(v.urgency)} |`,
+    `| Incident | [${outsideInline(v.title || v.id)}](${safeUrl(v.url)}) |`,
+    `| Service | ${outsideInline(v.service || v.serviceId)} (\`${outsideInline(v.serviceId, 40)}\`) |`,
+    `| Urgency | ${outsideInline(v.urgency)} |`,
     `| Created | ${formatLocal(v.createdAtMs, v.timezone)} (${formatUtc(v.createdAtMs)}) |`,
     "",
     "On-call acknowledges and resolves the incident in PagerDuty; both are recorded here.",
@@ -54,7 +72,7 @@ function safeUrl(url: string): string {
 /** The comment recording that on-call acknowledged the incident. */
 export function acknowledgedComment(by: string, atMs: number, timezone: string, late: boolean): string {
   return [
-    `**On-call is on it.** The incident was acknowledged in PagerDuty by ${inlineText(by, 80)} at ${formatLocal(atMs, timezone)}.`,
+    `**On-call is on it.** The incident was acknowledged in PagerDuty by ${outsideInline(by, 80)} at ${formatLocal(atMs, timezone)}.`,
     late
       ? "This is recorded as the first response, after the deadline."
       : "This is recorded as the first response.",
@@ -74,14 +92,14 @@ export function resolvedComment(atMs: number, timezone: string, closing: boolean
 /** A note added on the incident, quoted. */
 export function noteComment(content: string, by: string | null): string {
   const head = by
-    ? `**Note from on-call** (${inlineText(by, 80)}) in PagerDuty:`
+    ? `**Note from on-call** (${outsideInline(by, 80)}) in PagerDuty:`
     : "**Note from on-call** in PagerDuty:";
   return clip(`${head}\n\n${quoteBlock(content)}`, GITHUB_COMMENT_MAX);
 }
 
-/** Text as a markdown quote that pings nobody. */
+/** Outside text as a markdown quote that pings nobody and carries no HTML (`noMarkup`). */
 export function quoteBlock(text: string): string {
-  return neutralizeInvisible(text)
+  return noMarkup(neutralizeInvisible(text))
     .replace(/@/g, "@\u200D")
     .split(/\r?\n/)
     .map((line) => `> ${line}`)

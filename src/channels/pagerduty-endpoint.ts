@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppDeps } from "../handlers/deps.js";
-import { type ByteBudget, header, readBody } from "../runtime/webhook-endpoint.js";
+import { header, type InboundEndpointOptions, readBody } from "../runtime/webhook-endpoint.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import { enqueueDelivery } from "../store/tracking-store.js";
 import { lookupChannel } from "./claims.js";
@@ -54,28 +54,19 @@ export interface PagerDutyInboxPayload {
   repository: { owner: { login: string }; name: string };
   target: PagerDutyTarget;
   event: PagerDutyWebhookEvent;
+  /**
+   * When the endpoint received the event (epoch ms): the incident's clock starts at the earlier of
+   * its `created_at` and this. Absent in rows queued before it was recorded (then: first handling).
+   */
+  receivedAt?: number;
 }
 
-export interface PagerDutyEndpointOptions {
+export interface PagerDutyEndpointOptions extends InboundEndpointOptions {
   /**
    * PAGERDUTY_WEBHOOK_SECRET: the signing secret of each webhook subscription that sends here,
    * comma-separated (`pagerDutySecrets`); a signature under any of them is accepted.
    */
   secret: string;
-  deps: Pick<AppDeps, "store" | "clock">;
-  /** The inbox has work: wake its loop. */
-  kick: () => void;
-  /** Shared with the other endpoints (bodies held in memory at once). */
-  budget: ByteBudget;
-  maxBytes?: number;
-  log: {
-    info(obj: object, msg: string): void;
-    warn(obj: object, msg: string): void;
-    error(obj: object, msg: string): void;
-    debug(obj: object, msg: string): void;
-  };
-  /** A store write failed (the store health watcher hears of it). */
-  onStoreFailure?: (error: unknown) => void;
 }
 
 type Resolution = { target: PagerDutyTarget } | { notMapped: string; fields: Record<string, unknown> };
@@ -187,6 +178,8 @@ export function pagerDutyEndpoint(
     if (!verifyPagerDutySignature(secrets, read.body, signature)) {
       return refuse(401, "signature does not match");
     }
+    // When the app received the event (epoch ms): no incident's clock starts later than this.
+    const receivedAt = options.deps.clock.now();
     let body: unknown;
     try {
       body = JSON.parse(read.body.toString("utf8"));
@@ -195,10 +188,19 @@ export function pagerDutyEndpoint(
     }
     const parsed = readPagerDutyEvent(body);
     if ("ignored" in parsed) {
-      log.debug(
-        { channel: "pagerduty", eventId: parsed.eventId, ignored: parsed.ignored },
-        "pagerduty event ignored",
-      );
+      const what = {
+        channel: "pagerduty",
+        eventId: parsed.eventId === null ? null : logId(parsed.eventId),
+        eventType: parsed.eventType,
+      };
+      if (parsed.unreadable.length === 0) {
+        // An event type the app does not act on (the subscription may send more): nothing wrong.
+        log.debug({ ...what, ignored: parsed.ignored }, "pagerduty event ignored");
+      } else {
+        // Signed by PagerDuty yet unreadable: an incident may be lost here, so it shows. Field
+        // names only, never their values.
+        log.warn({ ...what, unreadable: parsed.unreadable }, "pagerduty event unreadable: ignored");
+      }
       return answer(res, 202, { status: "ignored" });
     }
     const { event } = parsed;
@@ -208,6 +210,12 @@ export function pagerDutyEndpoint(
       eventType: logId(event.event_type),
       incident: logId(incidentIdOf(event)),
     };
+    if (parsed.createdAtFrom === "occurred_at") {
+      log.warn(
+        { ...fields, unreadable: ["data.created_at"] },
+        "pagerduty incident without a readable created_at: its clock starts at the event's occurred_at",
+      );
+    }
     try {
       const resolved = await resolveTarget(options.deps, event);
       if ("notMapped" in resolved) {
@@ -220,6 +228,7 @@ export function pagerDutyEndpoint(
         repository: { owner: { login: owner }, name },
         target: resolved.target,
         event,
+        receivedAt,
       };
       const fresh = await enqueueDelivery(options.deps.store, {
         deliveryId: `pagerduty:${event.id}`.slice(0, 64),

@@ -117,39 +117,77 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 const isString = (v: unknown): v is string => typeof v === "string" && v.length > 0;
 
+const isInstant = (v: unknown): v is string => isString(v) && !Number.isNaN(Date.parse(v));
+
+/** What `readPagerDutyEvent` makes of a verified body. */
+export type PagerDutyReading =
+  | {
+      event: PagerDutyWebhookEvent;
+      /**
+       * `occurred_at` when the incident's `created_at` was unreadable and the event's
+       * `occurred_at` stands in for it (the event's `data.created_at` then holds it); else null.
+       */
+      createdAtFrom: "occurred_at" | null;
+    }
+  | {
+      /** Why it is not acted on: the event type, or what it lacks. No customer text. */
+      ignored: string;
+      /** The event id, clipped to 100 characters; null when there is none. */
+      eventId: string | null;
+      /** The event type, clipped to 64 characters; null when there is none. */
+      eventType: string | null;
+      /**
+       * The fields the app needs and could not read (`event.id`, `data`, `data.service.id`,
+       * `occurred_at`, …): empty for an event type the app does not act on (nothing wrong with it).
+       */
+      unreadable: string[];
+    };
+
 /**
  * The event of a parsed v3 webhook body, when it is one the app acts on and has the fields the app
- * reads; otherwise `{ ignored }` with the event type (or why it is unreadable). Never throws.
+ * reads; otherwise `{ ignored }` with the event id and type and the fields it could not read
+ * (`unreadable`: empty for an event type the app does not act on). An incident whose `created_at`
+ * is missing or unreadable is still read when the event's `occurred_at` is readable: that time
+ * stands in for it (`createdAtFrom: "occurred_at"`). Payload shapes: PagerDuty "Webhooks Overview",
+ * https://developer.pagerduty.com/docs/webhooks-overview. Never throws.
  */
-export function readPagerDutyEvent(
-  body: unknown,
-): { event: PagerDutyWebhookEvent } | { ignored: string; eventId: string | null } {
+export function readPagerDutyEvent(body: unknown): PagerDutyReading {
   const event = isObject(body) ? body.event : undefined;
-  if (!isObject(event) || !isString(event.id) || !isString(event.event_type)) {
-    return { ignored: "not a v3 webhook event", eventId: null };
+  if (!isObject(event)) {
+    return { ignored: "not a v3 webhook event", eventId: null, eventType: null, unreadable: ["event"] };
   }
-  const eventId = event.id.slice(0, 100);
-  const type = event.event_type;
+  const eventId = isString(event.id) ? event.id.slice(0, 100) : null;
+  const eventType = isString(event.event_type) ? event.event_type.slice(0, 64) : null;
+  if (!eventId || !eventType) {
+    const unreadable = [...(eventId ? [] : ["event.id"]), ...(eventType ? [] : ["event.event_type"])];
+    return { ignored: "not a v3 webhook event", eventId, eventType, unreadable };
+  }
+  const type = event.event_type as string;
   if (!(HANDLED_EVENT_TYPES as readonly string[]).includes(type))
-    return { ignored: type.slice(0, 64), eventId };
+    return { ignored: eventType, eventId, eventType, unreadable: [] };
   const data = event.data;
-  if (!isObject(data) || !isString(data.id) || !isString(event.occurred_at)) {
-    return { ignored: `${type} without its data`, eventId };
+  const unreadable: string[] = [];
+  if (!isInstant(event.occurred_at)) unreadable.push("occurred_at");
+  if (!isObject(data) || !isString(data.id)) {
+    unreadable.push(isObject(data) ? "data.id" : "data");
+    return { ignored: `${eventType} without its data`, eventId, eventType, unreadable };
   }
   if (type === "incident.annotated") {
-    if (!isObject(data.incident) || !isString(data.incident.id) || typeof data.content !== "string") {
-      return { ignored: `${type} without its note`, eventId };
-    }
-  } else if (
-    !isObject(data.service) ||
-    !isString(data.service.id) ||
-    !isString(data.created_at) ||
-    Number.isNaN(Date.parse(data.created_at)) ||
-    typeof data.title !== "string"
-  ) {
-    return { ignored: `${type} without its incident`, eventId };
+    if (!isObject(data.incident) || !isString(data.incident.id)) unreadable.push("data.incident.id");
+    if (typeof data.content !== "string") unreadable.push("data.content");
+    if (unreadable.length > 0)
+      return { ignored: `${eventType} without its note`, eventId, eventType, unreadable };
+    return { event: event as unknown as PagerDutyWebhookEvent, createdAtFrom: null };
   }
-  return { event: event as unknown as PagerDutyWebhookEvent };
+  if (!isObject(data.service) || !isString(data.service.id)) unreadable.push("data.service.id");
+  if (typeof data.title !== "string") unreadable.push("data.title");
+  const createdAtFrom = isInstant(data.created_at) ? null : ("occurred_at" as const);
+  if (createdAtFrom && !isInstant(event.occurred_at)) unreadable.push("data.created_at");
+  if (unreadable.length > 0) {
+    return { ignored: `${eventType} without its incident`, eventId, eventType, unreadable };
+  }
+  const read = createdAtFrom ? { ...event, data: { ...data, created_at: event.occurred_at } } : event;
+  return { event: read as unknown as PagerDutyWebhookEvent, createdAtFrom };
 }
 
 /** The incident id an event is about. */

@@ -52,6 +52,18 @@ async function withIncidentLock<T>(
 }
 
 /**
+ * When an incident's clock starts (epoch ms): its `created_at`, but never later than `receivedAt`,
+ * when the app received the event (a clock set in the future by the sender never starts later than
+ * the app heard of the incident).
+ */
+export function incidentClockStart(
+  incident: Pick<PagerDutyIncident, "created_at">,
+  receivedAt: number,
+): number {
+  return Math.min(Date.parse(incident.created_at), receivedAt);
+}
+
+/**
  * The issue of a channel incident, opened exactly once: the link row is the claim (first writer
  * wins across replicas), the issue carries a hidden marker so an attempt interrupted between
  * opening it and recording its number finds it instead of opening another, and intake runs until
@@ -64,6 +76,7 @@ async function ensureIncidentIssue(
   incident: PagerDutyIncident,
   channel: PagerDutyChannel,
   policy: Policy,
+  receivedAt: number,
 ): Promise<ChannelLink> {
   let link = await getLink(deps.store, "pagerduty", incident.id);
   if (!link) {
@@ -77,7 +90,7 @@ async function ensureIncidentIssue(
       installation_id: target.installationId,
       type: channel.type,
       priority,
-      clock_start: Date.parse(incident.created_at),
+      clock_start: incidentClockStart(incident, receivedAt),
       detail: JSON.stringify({ url: incident.html_url, service: incident.service.id }),
       created_at: deps.clock.now(),
     }));
@@ -141,7 +154,8 @@ async function acknowledge(
   const log = withIssue(deps.log, issueKey(key));
   const row = await getTrackedIssue(deps.store, key);
   if (!row) throw new Error(`${issueKey(key)} is not tracked yet: the acknowledgement waits for intake`);
-  const at = Date.parse(event.occurred_at);
+  // Never in the future: a sender's clock ahead of ours must not date the response after now.
+  const at = Math.min(Date.parse(event.occurred_at), deps.clock.now());
   const agent = event.agent;
   const by =
     agent && agent.type === "user_reference"
@@ -173,7 +187,8 @@ async function resolve(
 ): Promise<void> {
   const key = { repo: link.repo, number: link.number as number };
   const log = withIssue(deps.log, issueKey(key));
-  const at = Date.parse(event.occurred_at);
+  // Never in the future: a sender's clock ahead of ours must not date the response after now.
+  const at = Math.min(Date.parse(event.occurred_at), deps.clock.now());
   await once(deps, `pagerduty:${link.source_id}:resolved-comment`, "skip", async () => {
     await gh.rest.issues.createComment({
       ...issueRef(key),
@@ -220,7 +235,9 @@ async function resolve(
  * the event's effect runs under the issue's lock, each comment at most once.
  */
 export async function handlePagerDutyDelivery(context: Context, deps: HandlerDeps): Promise<void> {
-  const { target, event } = context.payload as unknown as PagerDutyInboxPayload;
+  const { target, event, receivedAt: received } = context.payload as unknown as PagerDutyInboxPayload;
+  // A row queued before the receipt time was recorded: now, at its first handling.
+  const receivedAt = received ?? deps.clock.now();
   const incidentId = incidentIdOf(event);
   const gh = context.octokit;
   const log = deps.log.child({ incident: logId(incidentId) });
@@ -238,7 +255,7 @@ export async function handlePagerDutyDelivery(context: Context, deps: HandlerDep
           installation_id: target.installationId,
           type: "",
           priority: "",
-          clock_start: Date.parse(event.data.created_at),
+          clock_start: incidentClockStart(event.data, receivedAt),
           detail: JSON.stringify({ url: event.data.html_url }),
           created_at: deps.clock.now(),
         });
@@ -276,7 +293,15 @@ export async function handlePagerDutyDelivery(context: Context, deps: HandlerDep
       closeOnResolve: false,
       notes: false,
     };
-    const link = await ensureIncidentIssue(handlerDeps, gh, target, event.data, effective, policy);
+    const link = await ensureIncidentIssue(
+      handlerDeps,
+      gh,
+      target,
+      event.data,
+      effective,
+      policy,
+      receivedAt,
+    );
     if (link.number === null) return;
     const key = { repo: link.repo, number: link.number };
     if (event.event_type === "incident.acknowledged") {

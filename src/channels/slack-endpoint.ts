@@ -4,8 +4,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 // minutes refused), as @slack/bolt exports it from its index; imported from its module so that
 // the server does not load the whole of Bolt (its HTTP receivers) at start.
 import { verifySlackRequest } from "@slack/bolt/dist/receivers/verify-request.js";
-import type { AppDeps } from "../handlers/deps.js";
-import { type ByteBudget, header, MAX_WEBHOOK_BYTES, readBody } from "../runtime/webhook-endpoint.js";
+import {
+  header,
+  type InboundEndpointOptions,
+  MAX_WEBHOOK_BYTES,
+  readBody,
+} from "../runtime/webhook-endpoint.js";
 import { enqueueDelivery } from "../store/tracking-store.js";
 import { lookupChannel } from "./claims.js";
 import { readSlackRequest, type SlackRequest, slackSourceId } from "./slack-request.js";
@@ -18,6 +22,7 @@ export type SlackRefusal =
   | "method not allowed"
   | "unsupported content type"
   | "missing headers"
+  | "malformed timestamp"
   | "payload too large"
   | "too many large bodies at once"
   | "stale timestamp"
@@ -30,21 +35,16 @@ export interface SlackInboxPayload {
   repository: { owner: { login: string }; name: string };
   target: { repo: string; installationId: number };
   request: SlackRequest;
+  /**
+   * When the endpoint received the request (epoch ms): the clock starts no later than this.
+   * Absent in rows queued before it was recorded (then: first handling).
+   */
+  receivedAt?: number;
 }
 
-export interface SlackEndpointOptions {
+export interface SlackEndpointOptions extends InboundEndpointOptions {
   /** SLACK_SIGNING_SECRET. */
   signingSecret: string;
-  deps: Pick<AppDeps, "store" | "clock">;
-  kick: () => void;
-  budget: ByteBudget;
-  maxBytes?: number;
-  log: {
-    info(obj: object, msg: string): void;
-    warn(obj: object, msg: string): void;
-    error(obj: object, msg: string): void;
-  };
-  onStoreFailure?: (error: unknown) => void;
 }
 
 /** The longest unsigned body read, to see whether it is Slack's `ssl_check` (bytes). */
@@ -113,6 +113,9 @@ export function slackEndpoint(
     if (type !== "application/x-www-form-urlencoded") return refuse(415, "unsupported content type");
     const signature = header(req, "x-slack-signature");
     const rawTimestamp = header(req, "x-slack-request-timestamp")?.trim();
+    // Present but not whole epoch seconds (`1796057204.9`, `-1`, `1e9`): refused as what it is.
+    if (rawTimestamp !== undefined && rawTimestamp !== "" && !/^\d{1,12}$/.test(rawTimestamp))
+      return refuse(401, "malformed timestamp");
     const signed = Boolean(signature) && rawTimestamp !== undefined && /^\d{1,12}$/.test(rawTimestamp);
     const timestamp = signed ? Number(rawTimestamp) : 0;
     // Stale (or from the future) before anything is read: such a request costs nothing.
@@ -147,6 +150,7 @@ export function slackEndpoint(
     } catch (error) {
       return refuse(401, /stale/.test(String(error)) ? "stale timestamp" : "signature does not match");
     }
+    const receivedAt = options.deps.clock.now();
     const request = readSlackRequest(body, timestamp);
     if ("problem" in request) return refuse(400, "not a command or shortcut");
     const sourceId = slackSourceId(request);
@@ -167,6 +171,7 @@ export function slackEndpoint(
         repository: { owner: { login: owner }, name },
         target: { repo: found.repo, installationId: found.installationId },
         request,
+        receivedAt,
       };
       const fresh = await enqueueDelivery(options.deps.store, {
         // The inbox key holds 64 characters; a trigger id may be longer: a digest of the source id.

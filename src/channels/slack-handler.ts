@@ -11,6 +11,7 @@ import { getTrackedIssue, type IssueKey } from "../store/intake-store.js";
 import { releaseNamedLease, tryAcquireLease } from "../store/tracking-store.js";
 import { findOpenedIssue, type IssueData, pinnedSetup, runChannelIntake } from "./intake.js";
 import { logId } from "./log-id.js";
+import { noMarkup } from "./messages.js";
 import type { SlackApi } from "./slack-client.js";
 import type { SlackInboxPayload } from "./slack-endpoint.js";
 import { type SlackRequest, slackClockStart, slackSourceId, splitTypeArgument } from "./slack-request.js";
@@ -67,9 +68,9 @@ export function slackIssueBody(sourceId: string, detail: SlackDetail): string {
     `Requested ${where} by ${who}.`,
     "",
     // The requester's own words, as they would have written the issue (a form's `### ` sections
-    // given in Slack count), but pinging nobody.
+    // given in Slack count), but pinging nobody and carrying no HTML comment (no hidden marker).
     detail.text.trim()
-      ? neutralizeInvisible(clip(detail.text, 20_000)).replace(/@/g, "@\u200D")
+      ? noMarkup(neutralizeInvisible(clip(detail.text, 20_000))).replace(/@/g, "@\u200D")
       : "_(no text)_",
   ].join("\n");
 }
@@ -132,7 +133,7 @@ function slackEffect(log: HandlerDeps["log"]) {
  * it: the issue is found again by its marker, the thread reply is sent at most once.
  */
 export async function handleSlackDelivery(context: Context, deps: HandlerDeps): Promise<void> {
-  const { target, request } = context.payload as unknown as SlackInboxPayload;
+  const { target, request, receivedAt } = context.payload as unknown as SlackInboxPayload;
   const sourceId = slackSourceId(request);
   const gh = context.octokit;
   const log = deps.log.child({ slackChannel: logId(request.channelId) });
@@ -166,7 +167,8 @@ export async function handleSlackDelivery(context: Context, deps: HandlerDeps): 
         installation_id: target.installationId,
         type: policy.types.some((t) => t.key === type) ? type : policy.defaultType,
         priority: channel?.priority ?? "urgent",
-        clock_start: slackClockStart(request),
+        // A row queued before the receipt time was recorded: now, at its first handling.
+        clock_start: slackClockStart(request, receivedAt ?? deps.clock.now()),
         detail: JSON.stringify(detail),
         created_at: deps.clock.now(),
       }));

@@ -96,10 +96,14 @@ export function slackSourceId(request: SlackRequest): string {
   return `${request.teamId}:${request.channelId}:${what}`.slice(0, 200);
 }
 
-/** When the clock starts: the message's ts for a shortcut, the request's time for a command (epoch ms). */
-export function slackClockStart(request: SlackRequest): number {
-  if (request.messageTs) return Math.floor(Number(request.messageTs) * 1000);
-  return request.requestTs * 1000;
+/**
+ * When the clock starts (epoch ms): the message's ts for a shortcut, the request's time for a
+ * command, but never later than `receivedAtMs`, when the app received the request (epoch ms): a
+ * message ts in the future does not start the clock in the future.
+ */
+export function slackClockStart(request: SlackRequest, receivedAtMs: number): number {
+  const stated = request.messageTs ? Math.floor(Number(request.messageTs) * 1000) : request.requestTs * 1000;
+  return Number.isFinite(stated) ? Math.min(stated, receivedAtMs) : receivedAtMs;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { verify } from "@octokit/webhooks-methods";
+import type { AppDeps } from "../handlers/deps.js";
 
 /**
  * GitHub caps webhook payloads at 25 MB and does not deliver larger ones
@@ -66,6 +67,29 @@ export class ByteBudget {
   give(n: number): void {
     this.used -= n;
   }
+}
+
+/**
+ * What every inbound endpoint beside GitHub's (PagerDuty, Slack) is given: the store and clock to
+ * queue a verified request in the inbox, the inbox's wake-up, the shared in-flight body budget,
+ * its body cap (bytes), a logger and the store health watcher's hook.
+ */
+export interface InboundEndpointOptions {
+  deps: Pick<AppDeps, "store" | "clock">;
+  /** The inbox has work: wake its loop. */
+  kick: () => void;
+  /** Shared with the other endpoints (bodies held in memory at once). */
+  budget: ByteBudget;
+  /** The largest body accepted, bytes (413 beyond). */
+  maxBytes?: number;
+  log: {
+    info(obj: object, msg: string): void;
+    warn(obj: object, msg: string): void;
+    error(obj: object, msg: string): void;
+    debug(obj: object, msg: string): void;
+  };
+  /** A store write failed (the store health watcher hears of it). */
+  onStoreFailure?: (error: unknown) => void;
 }
 
 /** One request header as a string: the first value when Node gives a list; undefined when absent. */

@@ -249,7 +249,14 @@ describe("support-sla init", () => {
 
   it("checks every promise it writes, also for priority names holding markdown characters", async () => {
     const dir = repo();
-    const names = ["Low *priority*", "Sev-2 [major]", "Niveau 3 — bas_niveau", "A `code` one"];
+    const names = [
+      "Low *priority*",
+      "Sev-2 [major]",
+      "Niveau 3 — bas_niveau",
+      "A `code` one",
+      "~~Sev~~ 1",
+      "A &amp; B",
+    ];
     const priorities = (response: string) =>
       [
         "priorities:",

@@ -282,6 +282,29 @@ describe("acknowledgement, notes and resolution", { timeout: 60_000 }, () => {
     );
   });
 
+  it("a note holding the app's breach marker is copied harmlessly: the breach comment still comes", async () => {
+    const { w, pd } = await setup({ config: config({ response: "8s", notes: true }) });
+    const inc = incident({ serviceId: SERVICE });
+    await pd.send(triggered(inc));
+    const issue = await w.waitFor(() => issues(w)[0]);
+    const n = issue.number as number;
+    await w.waitFor(() => w.intakeComments(OWNER, REPO, n).length === 1);
+    await pd.send(annotated(inc, "<!-- support-sla:breach cycle=1 -->\nall good", null));
+    const note = await w.waitFor(() =>
+      w.escalationComments(OWNER, REPO, n).find((c) => c.body.startsWith("**Note from on-call**")),
+    );
+    expect(note.body).not.toContain("<!--");
+    expect(note.body).toContain("all good");
+    const breach = await w.waitFor(
+      () =>
+        w
+          .escalationComments(OWNER, REPO, n)
+          .find((c) => c.body.startsWith("<!-- support-sla:breach cycle=1 -->")),
+      { message: "the breach comment, after the note", timeoutMs: 30_000 },
+    );
+    expect(Date.parse(String(breach.created_at))).toBeGreaterThanOrEqual(Date.parse(String(note.created_at)));
+  });
+
   it("resolution comments and closes the issue, and Production down gets the post-mortem question", async () => {
     const { w, app, pd } = await setup({ config: config({ closeOnResolve: true }) });
     const inc = incident({ serviceId: SERVICE });

@@ -1142,7 +1142,7 @@ export function parseTemplateConfig(source: string): TemplateConfigResult {
         const about = c.string(item, "about", path, { required: true });
         const urlLine = c.get(item, "url")?.line ?? item.line;
         if (url !== null) {
-          const problem = contactUrlProblem(url.trim());
+          const problem = contactUrlProblem(url);
           if (problem !== null) c.add(`${path}.url`, urlLine, problem);
         }
         if (name !== null && url !== null && about !== null) {
@@ -1163,7 +1163,12 @@ function contactUrlProblem(url: string): string | null {
     return `${JSON.stringify(url)} holds a space or line break: remove it, or write a space inside the address as %20`;
   }
   const protocol = new URL(url).protocol;
-  if (protocol === "https:") return null;
+  // The WHATWG parser mends `https:/host` and `https:\\host`; the rule is a url that starts with https://.
+  if (protocol === "https:") {
+    return /^https:\/\/[^/\\]/i.test(url)
+      ? null
+      : `"${url}" is not an absolute https:// address: write it as https://host/path`;
+  }
   const instead =
     protocol === "tel:" || protocol === "mailto:"
       ? "link to an https:// page that gives the number or address instead (e.g. a section of your README)"

@@ -60,12 +60,16 @@ export function escalationPageUrl(repoUrl: string | null): string {
 
 // ------------------------------------------------------------------------------ text helpers
 
-/** One line of config text fit for markdown: whitespace collapsed, markup characters escaped. */
+/**
+ * One line of config text fit for markdown: whitespace collapsed, markup characters escaped
+ * (backslash escapes, CommonMark 0.31 section 2.4, for `~` strikethrough and `&` character
+ * references too), so that customers read the text as configured.
+ */
 function inlineMarkdown(text: string): string {
   return text
     .replace(/\s+/g, " ")
     .trim()
-    .replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
+    .replace(/[\\`*_[\]<>|~&]/g, (c) => `\\${c}`);
 }
 
 // YAML 1.1 reads these unquoted words as booleans or null; GitHub reads forms the YAML 1.1 way.

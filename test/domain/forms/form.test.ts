@@ -439,6 +439,19 @@ describe("parseTemplateConfig", () => {
       hidden("http://example.com", "use the https:// address of the page"),
     );
     expect(link("https://example.com").ok).toBe(true);
+    for (const url of [" https://example.com", "https://example.com\\t"]) {
+      expect(link(url).ok, url).toBe(false);
+    }
+    expect(link("https:\\\\example.com").ok).toBe(false); // YAML reads https:\example.com
+    for (const url of ["https:/example.com", "https:example.com"]) {
+      expect(link(url)).toEqual({
+        ok: false,
+        problems: [
+          `contact_links[0].url: "${url}" is not an absolute https:// address: write it as https://host/path (line 3)`,
+        ],
+      });
+    }
+    expect(link("HTTPS://EXAMPLE.COM/x").ok).toBe(true);
     expect(link("https://example.com/a b")).toEqual({
       ok: false,
       problems: [
