@@ -27,7 +27,12 @@ import {
   type ServerSettings,
   StartupError,
 } from "./runtime/settings.js";
-import { ByteBudget, MAX_BUFFERED_BYTES, webhookEndpoint } from "./runtime/webhook-endpoint.js";
+import {
+  ByteBudget,
+  type InboundEndpointOptions,
+  MAX_BUFFERED_BYTES,
+  webhookEndpoint,
+} from "./runtime/webhook-endpoint.js";
 import { openStore, type Store } from "./store/db.js";
 import { releaseLeasesOf } from "./store/recovery.js";
 
@@ -242,31 +247,19 @@ if (!credentials) {
   const started = runtime;
   // Bodies held in memory at once, across the GitHub, PagerDuty and Slack endpoints.
   const budget = new ByteBudget(MAX_BUFFERED_BYTES);
-  const channelHandlers: Handler[] = [];
-  if (settings.channels.pagerDutyWebhookSecret) {
-    channelHandlers.push(
-      pagerDutyEndpoint({
-        secret: settings.channels.pagerDutyWebhookSecret,
-        deps,
-        kick: () => started.inbox.kick(),
-        budget,
-        log,
-        onStoreFailure: (error) => started.storeHealth.reportFailure(error),
-      }),
-    );
-  }
-  if (settings.channels.slackSigningSecret) {
-    channelHandlers.push(
-      slackEndpoint({
-        signingSecret: settings.channels.slackSigningSecret,
-        deps,
-        kick: () => started.inbox.kick(),
-        budget,
-        log,
-        onStoreFailure: (error) => started.storeHealth.reportFailure(error),
-      }),
-    );
-  }
+  // What the PagerDuty and Slack endpoints share: the inbox, the body budget, the log, store health.
+  const inbound: InboundEndpointOptions = {
+    deps,
+    kick: () => started.inbox.kick(),
+    budget,
+    log,
+    onStoreFailure: (error) => started.storeHealth.reportFailure(error),
+  };
+  const { pagerDutyWebhookSecret, slackSigningSecret } = settings.channels;
+  const channelHandlers: Handler[] = [
+    ...(pagerDutyWebhookSecret ? [pagerDutyEndpoint({ ...inbound, secret: pagerDutyWebhookSecret })] : []),
+    ...(slackSigningSecret ? [slackEndpoint({ ...inbound, signingSecret: slackSigningSecret })] : []),
+  ];
   handlers = [
     ...channelHandlers,
     webhookEndpoint({

@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppDeps } from "../handlers/deps.js";
-import { header, type InboundEndpointOptions, readBody } from "../runtime/webhook-endpoint.js";
+import {
+  header,
+  type InboundEndpointOptions,
+  mediaType,
+  readBody,
+  writeRefusal,
+} from "../runtime/webhook-endpoint.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import { enqueueDelivery } from "../store/tracking-store.js";
 import { lookupChannel } from "./claims.js";
@@ -157,14 +163,10 @@ export function pagerDutyEndpoint(
     const webhookId = rawWebhookId === undefined ? null : logId(rawWebhookId);
     const refuse = (status: number, reason: PagerDutyRefusal) => {
       log.warn({ channel: "pagerduty", webhookId, reason }, "pagerduty webhook refused");
-      const retry = status === 503 ? { "retry-after": "5" } : {};
-      res.writeHead(status, { "content-type": "application/json", connection: "close", ...retry });
-      res.end(`${JSON.stringify({ error: reason })}\n`);
-      return true;
+      return writeRefusal(res, status, reason);
     };
     if (req.method !== "POST") return refuse(405, "method not allowed");
-    const type = (header(req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-    if (type !== "application/json") return refuse(415, "unsupported content type");
+    if (mediaType(req) !== "application/json") return refuse(415, "unsupported content type");
     const signature = header(req, "x-pagerduty-signature");
     if (!signature) return refuse(401, "missing signature");
     if (Number(header(req, "content-length") ?? "0") > maxBytes) return refuse(413, "payload too large");

@@ -4,10 +4,9 @@ import type { ChannelsPolicy } from "../config/sections/channels.js";
 import type { GitHub } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import { handleClosed } from "../handlers/lifecycle.js";
-import { applyTeamResponse, IssueBusyError, issueRef, once, withIssueLock } from "../handlers/sla.js";
+import { applyTeamResponse, issueRef, once, withIssueLock, withNamedLock } from "../handlers/sla.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { getTrackedIssue } from "../store/intake-store.js";
-import { releaseNamedLease, tryAcquireLease } from "../store/tracking-store.js";
 import {
   channelIntakeDeps,
   findOpenedIssue,
@@ -29,27 +28,6 @@ import { incidentIdOf, type PagerDutyIncident, type PagerDutyWebhookEvent } from
 import { type ChannelLink, getLink, insertLink, setLinkIssue } from "./store.js";
 
 type PagerDutyChannel = NonNullable<ChannelsPolicy["pagerduty"]>;
-
-const INCIDENT_LEASE_MS = 120_000;
-
-/** Work on one incident, alone in this process and across replicas (like `withIssueLock`). */
-async function withIncidentLock<T>(
-  deps: HandlerDeps,
-  incidentId: string,
-  task: () => Promise<T>,
-): Promise<T> {
-  const name = `pagerduty-incident:${incidentId}`;
-  return await deps.issueLocks.run(name, async () => {
-    if (!(await tryAcquireLease(deps.store, name, deps.owner, deps.clock.now(), INCIDENT_LEASE_MS))) {
-      throw new IssueBusyError(`${name} is being handled by another process`);
-    }
-    try {
-      return await task();
-    } finally {
-      await releaseNamedLease(deps.store, name, deps.owner);
-    }
-  });
-}
 
 /**
  * When an incident's clock starts (epoch ms): its `created_at`, but never later than `receivedAt`,
@@ -242,7 +220,7 @@ export async function handlePagerDutyDelivery(context: Context, deps: HandlerDep
   const gh = context.octokit;
   const log = deps.log.child({ incident: logId(incidentId) });
   const handlerDeps = { ...deps, log };
-  await withIncidentLock(handlerDeps, incidentId, async () => {
+  await withNamedLock(handlerDeps, `pagerduty-incident:${incidentId}`, async () => {
     const known = await getLink(deps.store, "pagerduty", incidentId);
     if (target.origin === "app" || known?.origin === "app") {
       if (!known && event.event_type === "incident.triggered" && target.number !== undefined) {

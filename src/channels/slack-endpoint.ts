@@ -8,7 +8,9 @@ import {
   header,
   type InboundEndpointOptions,
   MAX_WEBHOOK_BYTES,
+  mediaType,
   readBody,
+  writeRefusal,
 } from "../runtime/webhook-endpoint.js";
 import { enqueueDelivery } from "../store/tracking-store.js";
 import { lookupChannel } from "./claims.js";
@@ -103,14 +105,11 @@ export function slackEndpoint(
     if (path !== SLACK_COMMANDS_PATH) return false;
     const refuse = (status: number, reason: SlackRefusal) => {
       log.warn({ channel: "slack", reason }, "slack request refused");
-      const retry = status === 503 ? { "retry-after": "5" } : {};
-      res.writeHead(status, { "content-type": "application/json", connection: "close", ...retry });
-      res.end(`${JSON.stringify({ error: reason })}\n`);
-      return true;
+      return writeRefusal(res, status, reason);
     };
     if (req.method !== "POST") return refuse(405, "method not allowed");
-    const type = (header(req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-    if (type !== "application/x-www-form-urlencoded") return refuse(415, "unsupported content type");
+    if (mediaType(req) !== "application/x-www-form-urlencoded")
+      return refuse(415, "unsupported content type");
     const signature = header(req, "x-slack-signature");
     const rawTimestamp = header(req, "x-slack-request-timestamp")?.trim();
     // Present but not whole epoch seconds (`1796057204.9`, `-1`, `1e9`): refused as what it is.

@@ -3,16 +3,14 @@ import { classifyIssue } from "../domain/forms/classify.js";
 import { formatLocal, neutralizeInvisible } from "../github/markdown.js";
 import type { RepoSetup } from "../github/repo-setup.js";
 import type { HandlerDeps } from "../handlers/deps.js";
-import { IssueBusyError, issueRef, once } from "../handlers/sla.js";
+import { issueRef, once, withNamedLock } from "../handlers/sla.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { clip, GITHUB_ISSUE_TITLE_MAX } from "../helpers/limits.js";
 import { EffectFailedError } from "../notify/outbox.js";
 import { getTrackedIssue, type IssueKey } from "../store/intake-store.js";
-import { releaseNamedLease, tryAcquireLease } from "../store/tracking-store.js";
 import { findOpenedIssue, type IssueData, pinnedSetup, runChannelIntake } from "./intake.js";
 import { logId } from "./log-id.js";
 import { noMarkup } from "./messages.js";
-import type { SlackApi } from "./slack-client.js";
 import type { SlackInboxPayload } from "./slack-endpoint.js";
 import { type SlackRequest, slackClockStart, slackSourceId, splitTypeArgument } from "./slack-request.js";
 import {
@@ -95,26 +93,6 @@ export function slackThreadReply(v: {
   return lines.join("\n");
 }
 
-const LEASE_MS = 120_000;
-
-async function withRequestLock<T>(deps: HandlerDeps, sourceId: string, task: () => Promise<T>): Promise<T> {
-  const name = `slack-request:${sourceId}`;
-  return await deps.issueLocks.run(name, async () => {
-    if (!(await tryAcquireLease(deps.store, name, deps.owner, deps.clock.now(), LEASE_MS))) {
-      throw new IssueBusyError(`${name} is being handled by another process`);
-    }
-    try {
-      return await task();
-    } finally {
-      await releaseNamedLease(deps.store, name, deps.owner);
-    }
-  });
-}
-
-function requireSlack(deps: HandlerDeps): SlackApi | null {
-  return deps.slackApi ?? null;
-}
-
 /**
  * How a Slack post is run in the outbox: classified by Slack's rules (`slackFailure`: not posted →
  * retried no sooner than Retry-After; may have been posted → never again; refused for good → one
@@ -138,8 +116,8 @@ export async function handleSlackDelivery(context: Context, deps: HandlerDeps): 
   const gh = context.octokit;
   const log = deps.log.child({ slackChannel: logId(request.channelId) });
   const handlerDeps = { ...deps, log };
-  const slack = requireSlack(deps);
-  await withRequestLock(handlerDeps, sourceId, async () => {
+  const slack = deps.slackApi ?? null;
+  await withNamedLock(handlerDeps, `slack-request:${sourceId}`, async () => {
     const [owner = "", repo = ""] = target.repo.split("/");
     const { policy } = await deps.setups.get(gh, { owner, repo });
     let link = await getLink(deps.store, "slack", sourceId);

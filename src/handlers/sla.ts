@@ -24,7 +24,16 @@ const ISSUE_LEASE_MS = 120_000;
  * of an issue never interleave.
  */
 export function withIssueLock<T>(deps: AppDeps, key: IssueKey, task: () => Promise<T>): Promise<T> {
-  const name = `issue:${key.repo}#${key.number}`;
+  return withNamedLock(deps, `issue:${key.repo}#${key.number}`, task);
+}
+
+/**
+ * Work on one named thing, alone, as {@link withIssueLock} does for an issue: a mutex in this
+ * process and a lease of `ISSUE_LEASE_MS` (120 s) in the store across replicas, e.g.
+ * `pagerduty-incident:<id>` or `slack-request:<id>`. Throws `IssueBusyError` while another
+ * process holds the lease (the inbox retries), and what `task` throws.
+ */
+export function withNamedLock<T>(deps: AppDeps, name: string, task: () => Promise<T>): Promise<T> {
   return deps.issueLocks.run(name, async () => {
     if (!(await tryAcquireLease(deps.store, name, deps.owner, deps.clock.now(), ISSUE_LEASE_MS))) {
       throw new IssueBusyError(`${name} is being handled by another process`);

@@ -92,6 +92,23 @@ export interface InboundEndpointOptions {
   onStoreFailure?: (error: unknown) => void;
 }
 
+/**
+ * Answers a refused request: `status` with `{"error": reason}`, the connection closed after the
+ * answer (whatever the client still sends is not read), and `Retry-After: 5` on a 503. Returns true
+ * (the request was handled), for `return writeRefusal(…)` in an endpoint.
+ */
+export function writeRefusal(res: ServerResponse, status: number, reason: string): true {
+  const retry = status === 503 ? { "retry-after": "5" } : {};
+  res.writeHead(status, { "content-type": "application/json", connection: "close", ...retry });
+  res.end(`${JSON.stringify({ error: reason })}\n`);
+  return true;
+}
+
+/** The request's media type, lower case, without parameters (`application/json; charset=…` → `application/json`). */
+export function mediaType(req: IncomingMessage): string | undefined {
+  return (header(req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
+}
+
 /** One request header as a string: the first value when Node gives a list; undefined when absent. */
 export function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
@@ -144,15 +161,10 @@ export function webhookEndpoint(
     const refuse = (status: number, reason: Refusal, extra: Record<string, unknown> = {}) => {
       options.log.warn({ delivery, event, reason, ...extra }, "webhook refused");
       options.onRefused?.(reason, event ?? "unknown");
-      // Stop reading what the client still sends; the connection is closed after the answer.
-      const retry = status === 503 ? { "retry-after": "5" } : {};
-      res.writeHead(status, { "content-type": "application/json", connection: "close", ...retry });
-      res.end(`${JSON.stringify({ error: reason })}\n`);
-      return true;
+      return writeRefusal(res, status, reason);
     };
     if (req.method !== "POST") return refuse(405, "method not allowed", { method: req.method });
-    const type = (header(req, "content-type") ?? "").split(";")[0]?.trim().toLowerCase();
-    if (type !== "application/json") return refuse(415, "unsupported content type");
+    if (mediaType(req) !== "application/json") return refuse(415, "unsupported content type");
     const signature = header(req, "x-hub-signature-256");
     const missing = [
       ["x-github-event", event],
