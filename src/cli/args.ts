@@ -1,20 +1,28 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { Temporal } from "temporal-polyfill";
+import { didYouMean } from "../config/suggest.js";
 
 /** Bad usage or an unreadable file: the CLI prints the message on one line and exits 2. */
 export class UsageError extends Error {}
 
 type OptionSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>;
 
-/** Strict flag parsing whose errors name the bad flag. */
+/**
+ * Strict flag parsing whose errors name the bad flag; an unknown flag also names the closest known
+ * one (`Unknown option '--froms' (did you mean --forms?); see --help`). Throws UsageError.
+ */
 export function parseFlags<T extends OptionSpec>(args: string[], options: T, allowPositionals = false) {
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     // node's messages are multi-line ("Unknown option '--x'. To specify a positional …"): keep the first sentence.
-    throw new UsageError(message.split(/\.\s|\n/)[0] ?? message);
+    const first = message.split(/\.\s|\n/)[0] ?? message;
+    const unknown = /^Unknown option '(--[^'=]+)/.exec(first)?.[1];
+    if (unknown === undefined) throw new UsageError(first);
+    const flags = Object.keys(options).map((name) => `--${name}`);
+    throw new UsageError(`${first}${didYouMean(unknown, flags)}; see --help for the options`);
   }
 }
 

@@ -115,3 +115,16 @@ describe("check-config --forms on public forms that GitHub accepts", () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe("check-config with a mistyped flag", () => {
+  it("exits 2 and names the flag that was meant", async () => {
+    const r = await checkConfig(".github/support-sla.yml", "--froms", ".github/ISSUE_TEMPLATE");
+    expect(r.code).toBe(2);
+    expect(r.err.join("\n")).toContain(
+      "Unknown option '--froms' (did you mean --forms?); see --help for the options",
+    );
+    const far = await checkConfig(".github/support-sla.yml", "--zzzzzz");
+    expect(far.code).toBe(2);
+    expect(far.err.join("\n")).toContain("Unknown option '--zzzzzz'; see --help for the options");
+  });
+});
