@@ -1,5 +1,5 @@
 import type { Probot } from "probot";
-import type { Policy } from "../config/policy.js";
+import type { Policy } from "../domain/policy.js";
 import type { AppDeps } from "../handlers/deps.js";
 import { describeError } from "../helpers/describe-error.js";
 import { repoKey } from "../store/intake-store.js";

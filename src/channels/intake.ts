@@ -1,7 +1,7 @@
 import { Context } from "probot";
-import type { Policy } from "../config/policy.js";
 import type { FormDefinition } from "../domain/forms/form.js";
 import { headingKey } from "../domain/forms/text.js";
+import type { Policy } from "../domain/policy.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import type { GitHub } from "../github/octokit.js";
 import type { RepoSetup, RepoSetupCache } from "../github/repo-setup.js";

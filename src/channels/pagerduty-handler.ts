@@ -1,6 +1,5 @@
 import { type Context, Context as ProbotContext } from "probot";
-import type { Policy } from "../config/policy.js";
-import type { ChannelsPolicy } from "../config/sections/channels.js";
+import type { ChannelsPolicy, Policy } from "../domain/policy.js";
 import type { GitHub } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import { handleClosed } from "../handlers/lifecycle.js";

@@ -1,5 +1,5 @@
 import { defaultPolicy, formatProblem, parseConfig } from "../config/load.js";
-import type { Policy } from "../config/policy.js";
+import type { Policy } from "../domain/policy.js";
 import { readTextFile, UsageError } from "./args.js";
 
 /** The policy of a config file (defaults when no file is given); an invalid file is bad usage (exit 2). */

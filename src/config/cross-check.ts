@@ -9,7 +9,7 @@ import {
   type StatedTargetMatch,
 } from "../domain/forms/promise.js";
 import { headingKey } from "../domain/forms/text.js";
-import type { Policy, PriorityPolicy } from "./policy.js";
+import type { Policy, PriorityPolicy } from "../domain/policy.js";
 
 const DEFAULT_FORMS_DIR = ".github/ISSUE_TEMPLATE";
 const CONFIG_PATH = ".github/support-sla.yml";

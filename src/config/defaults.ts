@@ -1,5 +1,5 @@
 import type { Weekday } from "../domain/calendar-types.js";
-import type { ClockKind } from "./policy.js";
+import type { ClockKind } from "../domain/policy.js";
 
 /** One priority as the validated config holds it, after merging over the built-in entry of its key. */
 export interface PriorityConfig {

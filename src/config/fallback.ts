@@ -1,7 +1,7 @@
 import type { Logger } from "probot";
 import { CalendarError } from "../domain/business-hours.js";
+import type { Policy } from "../domain/policy.js";
 import { defaultPolicy } from "./load.js";
-import type { Policy } from "./policy.js";
 
 /**
  * Runs `plan` with the repo's policy; when the deadline engine refuses it with a CalendarError

@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument, type YAMLError } from "yaml";
 import type { z } from "zod";
+import type { Policy } from "../domain/policy.js";
 import { describeValue } from "./messages.js";
-import type { Policy } from "./policy.js";
 import { configSchema, type SupportSlaConfig } from "./schema.js";
 import { didYouMean } from "./suggest.js";
 import { toPolicy } from "./to-policy.js";

@@ -1,6 +1,6 @@
 import { type DayRange, WEEKDAYS, type Weekday } from "../domain/calendar-types.js";
 import { parseDuration } from "../domain/duration.js";
-import type { Policy, ResponseTarget } from "./policy.js";
+import type { Policy, ResponseTarget } from "../domain/policy.js";
 import type { SupportSlaConfig } from "./schema.js";
 import { toChannelsPolicy } from "./sections/channels.js";
 import { parseTimeRange } from "./time-range.js";
@@ -54,6 +54,9 @@ export function toPolicy(config: SupportSlaConfig): Policy {
       response: responseTarget(p.response),
       clock: p.clock,
       types: p.types === null ? null : [...p.types],
+      nextReply: null,
+      resolution: null,
+      updates: key === "production-down" ? { kind: "duration" as const, ms: 30 * 60_000 } : null,
       page: p.page,
       color: p.color.toLowerCase(),
       description: p.description,
@@ -79,17 +82,21 @@ export function toPolicy(config: SupportSlaConfig): Policy {
       mention: [...config.escalation.mention],
       phone: config.escalation.phone,
       chat: config.escalation.chat,
+      levels: null,
     },
     labels: {
       incomplete: config.labels.incomplete,
       atRisk: config.labels.at_risk,
       breached: config.labels.breached,
+      waiting: "status: waiting for customer",
+      resolved: null,
     },
     postMortem: {
       priorities: [...config.post_mortem.priorities],
       dueMs: durationMs(config.post_mortem.due),
       requiredLabel: config.post_mortem.required_label,
       doneLabel: config.post_mortem.done_label,
+      repeatMs: 24 * 3_600_000,
     },
     report: { weekly: config.report.weekly },
     channels: toChannelsPolicy(config.channels),

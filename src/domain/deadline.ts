@@ -1,5 +1,5 @@
-import type { PriorityPolicy } from "../config/policy.js";
 import type { BusinessCalendar } from "./business-hours.js";
+import type { PriorityPolicy } from "./policy.js";
 
 /** What a deadline depends on in a priority. */
 export type DeadlineRule = Pick<PriorityPolicy, "response" | "clock">;

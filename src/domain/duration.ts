@@ -1,4 +1,4 @@
-import type { ResponseTarget } from "../config/policy.js";
+import type { ResponseTarget } from "./policy.js";
 
 export type ParseDurationResult = { ok: true; target: ResponseTarget } | { ok: false; message: string };
 

@@ -1,4 +1,4 @@
-import type { Policy } from "../config/policy.js";
+import type { Policy } from "../domain/policy.js";
 import { type GitHub, httpStatus, type IssueRef } from "./octokit.js";
 
 export interface LabelDefinition {

@@ -6,7 +6,6 @@ import {
   readConfigText,
   validateConfigText,
 } from "../config/load.js";
-import type { Policy } from "../config/policy.js";
 import {
   type FormDefinition,
   formTemplateName,
@@ -16,6 +15,7 @@ import {
   type TemplateName,
   templateSetProblems,
 } from "../domain/forms/form.js";
+import type { Policy } from "../domain/policy.js";
 import type { GitHub } from "./octokit.js";
 
 export const CONFIG_PATH = ".github/support-sla.yml";

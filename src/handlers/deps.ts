@@ -1,7 +1,7 @@
 import type { Logger } from "probot";
 import type { SlackApi } from "../channels/slack-client.js";
-import type { Policy } from "../config/policy.js";
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
+import type { Policy } from "../domain/policy.js";
 import type { AppIdentity } from "../github/app-identity.js";
 import type { GitHub } from "../github/octokit.js";
 import type { RepoSetupCache } from "../github/repo-setup.js";

@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type { Context } from "probot";
 import { planWithFallback } from "../config/fallback.js";
-import type { Policy, PriorityPolicy } from "../config/policy.js";
 import type { BusinessCalendar } from "../domain/business-hours.js";
 import { classifyIssue, type FormFile, type IntakeVerdict } from "../domain/forms/classify.js";
 import { headingKey } from "../domain/forms/text.js";
 import { fieldKey } from "../domain/forms/validate.js";
+import type { Policy, PriorityPolicy } from "../domain/policy.js";
 import {
   isRunning,
   onReopen,

@@ -1,5 +1,5 @@
 import type { Context, Logger } from "probot";
-import type { Policy } from "../config/policy.js";
+import type { Policy } from "../domain/policy.js";
 import { onClose } from "../domain/sla/clock.js";
 import { explainDeadline, renderExplainReply } from "../domain/sla/explain.js";
 import { removeLabel } from "../github/labels.js";

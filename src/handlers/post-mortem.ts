@@ -1,5 +1,5 @@
 import type { Context, Logger } from "probot";
-import type { Policy } from "../config/policy.js";
+import type { Policy } from "../domain/policy.js";
 import { nextDueAt } from "../domain/sla/clock.js";
 import {
   asksOnClose,

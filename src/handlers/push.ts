@@ -7,7 +7,7 @@ import {
   refreshRepoClaims,
 } from "../channels/claims.js";
 import type { ClaimKey } from "../channels/store.js";
-import type { Policy } from "../config/policy.js";
+import type { Policy } from "../domain/policy.js";
 import { onReplan } from "../domain/sla/clock.js";
 import { removeLabel } from "../github/labels.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";

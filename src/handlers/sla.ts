@@ -1,5 +1,5 @@
 import type { Logger } from "probot";
-import type { Policy, PriorityPolicy } from "../config/policy.js";
+import type { Policy, PriorityPolicy } from "../domain/policy.js";
 import { onTeamResponse } from "../domain/sla/clock.js";
 import { responseSlackText } from "../domain/sla/messages.js";
 import { isTeamResponse, needsTeamLookup, type ResponseComment } from "../domain/sla/response.js";

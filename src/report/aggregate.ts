@@ -1,6 +1,6 @@
-import type { Policy, PriorityPolicy } from "../config/policy.js";
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
 import { formatDuration } from "../domain/duration.js";
+import type { Policy, PriorityPolicy } from "../domain/policy.js";
 import type { SlaTarget } from "../domain/sla/clock.js";
 import { targetFromColumns } from "../handlers/sla-record.js";
 import {

@@ -1,4 +1,4 @@
-import type { ClockKind, ResponseTarget } from "../config/policy.js";
+import type { ClockKind, ResponseTarget } from "../domain/policy.js";
 import type { TrackedRow } from "../store/intake-store.js";
 
 /**

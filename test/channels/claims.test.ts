@@ -8,7 +8,7 @@ import {
   refreshRepoClaims,
 } from "../../src/channels/claims.js";
 import { parseConfig } from "../../src/config/load.js";
-import type { Policy } from "../../src/config/policy.js";
+import type { Policy } from "../../src/domain/policy.js";
 import { openStore, type Store } from "../../src/store/db.js";
 
 /** The channel index (issue 13): which repo claims which PagerDuty service and Slack channel. */

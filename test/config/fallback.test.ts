@@ -2,9 +2,9 @@ import type { Logger } from "probot";
 import { describe, expect, test } from "vitest";
 import { planWithFallback } from "../../src/config/fallback.js";
 import { defaultPolicy } from "../../src/config/load.js";
-import type { Policy } from "../../src/config/policy.js";
 import { createCalendar } from "../../src/domain/business-hours.js";
 import { computeDeadline } from "../../src/domain/deadline.js";
+import type { Policy } from "../../src/domain/policy.js";
 
 /* Kind 5 of issue 10: a deadline the engine refuses is handled as a config problem, not a crash loop. */
 

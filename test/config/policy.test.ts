@@ -7,7 +7,7 @@ import {
   parseConfig,
   toPolicy,
 } from "../../src/config/load.js";
-import type { Policy } from "../../src/config/policy.js";
+import type { Policy } from "../../src/domain/policy.js";
 
 const fixture = (name: string): string =>
   readFileSync(new URL(`../fixtures/config/${name}`, import.meta.url), "utf8");

@@ -3,9 +3,9 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { crossCheck, statedTargetProblems } from "../../src/config/cross-check.js";
-import type { PriorityPolicy } from "../../src/config/policy.js";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
 import { agrees, findStatedTargets, responsePromise } from "../../src/domain/forms/promise.js";
+import type { PriorityPolicy } from "../../src/domain/policy.js";
 import { testPolicy } from "../helpers/policy.js";
 
 const CORPUS = join(import.meta.dirname, "../fixtures/forms-corpus");

@@ -1,6 +1,6 @@
 import { Temporal } from "temporal-polyfill";
-import type { ResponseTarget } from "../../src/config/policy.js";
 import { type CalendarSpec, type DayRange, WEEKDAYS, type Weekday } from "../../src/domain/calendar-types.js";
+import type { ResponseTarget } from "../../src/domain/policy.js";
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;

@@ -1,9 +1,9 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Policy } from "../../src/config/policy.js";
 import { classifyIssue, type FormFile } from "../../src/domain/forms/classify.js";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
+import type { Policy } from "../../src/domain/policy.js";
 import { INTAKE_MARKER, renderIntakeComment } from "../../src/github/intake-comment.js";
 import { inlineText } from "../../src/github/markdown.js";
 import { intakeView } from "../../src/handlers/intake.js";

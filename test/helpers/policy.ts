@@ -1,4 +1,4 @@
-import type { Policy } from "../../src/config/policy.js";
+import type { Policy } from "../../src/domain/policy.js";
 
 const HOUR = 3_600_000;
 const OFFICE = [{ start: 540, end: 1020 }];
@@ -29,6 +29,9 @@ export function testPolicy(): Policy {
         label: "priority: production down",
         response: { kind: "duration", ms: HOUR / 2 },
         clock: "calendar",
+        nextReply: null,
+        resolution: null,
+        updates: { kind: "duration", ms: HOUR / 2 },
         types: ["problem"],
         page: true,
         color: "b60205",
@@ -40,6 +43,9 @@ export function testPolicy(): Policy {
         label: "priority: urgent",
         response: { kind: "duration", ms: HOUR },
         clock: "business",
+        nextReply: null,
+        resolution: null,
+        updates: null,
         types: null,
         page: true,
         color: "d93f0b",
@@ -51,6 +57,9 @@ export function testPolicy(): Policy {
         label: "priority: normal",
         response: { kind: "next-business-day" },
         clock: "business",
+        nextReply: null,
+        resolution: null,
+        updates: null,
         types: null,
         page: false,
         color: "fbca04",
@@ -78,13 +87,20 @@ export function testPolicy(): Policy {
     defaultPriority: "normal",
     defaultType: "other",
     team: { associations: ["OWNER", "MEMBER", "COLLABORATOR"], users: [], teams: [], ignore: [] },
-    escalation: { warnAt: 0.8, mention: [], phone: null, chat: null },
-    labels: { incomplete: "intake: incomplete", atRisk: "sla: at risk", breached: "sla: breached" },
+    escalation: { warnAt: 0.8, mention: [], phone: null, chat: null, levels: null },
+    labels: {
+      incomplete: "intake: incomplete",
+      atRisk: "sla: at risk",
+      breached: "sla: breached",
+      waiting: "status: waiting for customer",
+      resolved: null,
+    },
     postMortem: {
       priorities: ["production-down"],
       dueMs: 72 * 3_600_000,
       requiredLabel: "post-mortem: required",
       doneLabel: "post-mortem: done",
+      repeatMs: 24 * 3_600_000,
     },
     report: { weekly: false },
   };

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicy, parseConfig } from "../../src/config/load.js";
-import type { Policy } from "../../src/config/policy.js";
 import { createCalendar } from "../../src/domain/business-hours.js";
+import type { Policy } from "../../src/domain/policy.js";
 import { onReplan, startTracking } from "../../src/domain/sla/clock.js";
 import { toColumns, toSlaRecord } from "../../src/handlers/sla-record.js";
 import { buildReport } from "../../src/report/aggregate.js";

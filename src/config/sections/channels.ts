@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ChannelsPolicy } from "../../domain/policy.js";
 import { limitedString, MAX_CHARS, tooManyItems } from "../limits.js";
 import { expected, quoted } from "../messages.js";
 
@@ -143,25 +144,6 @@ export const channelsSchema = z
   );
 
 export type ChannelsConfig = z.output<typeof channelsSchema>;
-
-/** The channels part of a repo's policy, in the app's vocabulary. */
-export interface ChannelsPolicy {
-  pagerduty: {
-    services: string[];
-    type: string;
-    urgency: { high: string; low: string };
-    /** PagerDuty user id → GitHub login (without `@`). */
-    users: Record<string, string>;
-    closeOnResolve: boolean;
-    notes: boolean;
-  } | null;
-  slack: {
-    channels: string[];
-    /** null: the policy's default type. */
-    type: string | null;
-    priority: string;
-  } | null;
-}
 
 /** The policy form of a validated `channels` section. */
 export function toChannelsPolicy(config: ChannelsConfig): ChannelsPolicy {

@@ -1,4 +1,4 @@
-import type { Policy, PriorityPolicy, TypePolicy } from "../../config/policy.js";
+import type { Policy, PriorityPolicy, TypePolicy } from "../policy.js";
 import { type FieldAnswer, type ParsedIssue, parseIssueBody, type ScannedBody, scanBody } from "./body.js";
 import { type FormDefinition, parseIssueForm } from "./form.js";
 import { excerpt, headingKey, normaliseLabel } from "./text.js";

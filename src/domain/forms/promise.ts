@@ -1,4 +1,4 @@
-import type { ClockKind, PriorityPolicy, ResponseTarget } from "../../config/policy.js";
+import type { ClockKind, PriorityPolicy, ResponseTarget } from "../policy.js";
 import { headingKey } from "./text.js";
 
 /*

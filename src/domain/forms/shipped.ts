@@ -1,4 +1,4 @@
-import type { Policy, PriorityPolicy, TypePolicy } from "../../config/policy.js";
+import type { Policy, PriorityPolicy, TypePolicy } from "../policy.js";
 import { pagesAtStart } from "../sla/clock.js";
 import { responsePromise } from "./promise.js";
 

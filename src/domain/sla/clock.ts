@@ -1,6 +1,6 @@
-import type { PriorityPolicy } from "../../config/policy.js";
 import type { BusinessCalendar } from "../business-hours.js";
 import { atRiskInstant, computeDeadline, type DeadlineRule } from "../deadline.js";
+import type { PriorityPolicy } from "../policy.js";
 
 /**
  * The first-response clock of one issue as a pure state machine (PRODUCT.md, "Lifecycle of one

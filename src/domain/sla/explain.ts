@@ -1,9 +1,9 @@
-import type { Policy, PriorityPolicy } from "../../config/policy.js";
 import { formatLocal, formatUtc, inlineText } from "../../github/markdown.js";
 import { clip, fitBody, fitLines, formatCount, GITHUB_COMMENT_MAX, lazyList } from "../../helpers/limits.js";
 import type { BusinessCalendar, ClosedDay } from "../business-hours.js";
 import { computeDeadline } from "../deadline.js";
 import { formatDuration } from "../duration.js";
+import type { Policy, PriorityPolicy } from "../policy.js";
 
 /** How one deadline was computed, step by step: what `/sla explain` and `deadline --explain` show. */
 export interface DeadlineExplanation {

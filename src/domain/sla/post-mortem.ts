@@ -1,7 +1,7 @@
-import type { Policy } from "../../config/policy.js";
 import { formatLocal, formatUtc } from "../../github/markdown.js";
 import { capMentions, clip, fitBody, formatCount, GITHUB_COMMENT_MAX } from "../../helpers/limits.js";
 import { formatDuration } from "../duration.js";
+import type { Policy } from "../policy.js";
 
 /**
  * The post-mortem follow-up of a closed Production-down issue, as pure decisions:

@@ -1,5 +1,5 @@
-import type { Policy } from "../../config/policy.js";
 import { isBot } from "../../helpers/is-bot.js";
+import type { Policy } from "../policy.js";
 
 /**
  * "Is this comment the team's first response?" as one pure predicate (PRODUCT.md, "What counts as

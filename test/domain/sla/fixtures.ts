@@ -1,5 +1,5 @@
-import type { PriorityPolicy } from "../../../src/config/policy.js";
 import { createCalendar } from "../../../src/domain/business-hours.js";
+import type { PriorityPolicy } from "../../../src/domain/policy.js";
 import type { SlaRecord } from "../../../src/domain/sla/clock.js";
 import { testPolicy } from "../../helpers/policy.js";
 import { at, local } from "../calendar-fixtures.js";
