@@ -4,19 +4,17 @@ import { rebuildChannelIndex } from "./channels/claims.js";
 import { appIdentityFrom } from "./github/app-identity.js";
 import type { AppDeps, Runtime } from "./handlers/deps.js";
 import { dispatchDelivery } from "./handlers/dispatch.js";
-import { escalateDue } from "./handlers/escalate.js";
 import { reconcile } from "./handlers/reconcile.js";
 import { postWeeklyReports } from "./handlers/weekly-report.js";
 import { describeError } from "./helpers/describe-error.js";
-import { DueLoop } from "./helpers/due-loop.js";
 import { payloadSubject } from "./helpers/issue-log.js";
 import { StoreHealth } from "./runtime/store-health.js";
+import { createScheduler, DueLoop } from "./scheduler/index.js";
+import { countTimersByState } from "./store/timer-store.js";
 import {
-  claimDue,
   claimInbox,
   countByState,
   enqueueDelivery,
-  nextClaimAt,
   nextDueAt,
   nextInboxAt,
   setMeta,
@@ -31,6 +29,7 @@ const QUEUED_EVENTS = [
   "issues.edited",
   "issues.reopened",
   "issues.labeled",
+  "issues.unlabeled",
   "issues.closed",
   "issue_comment.created",
   "push",
@@ -50,7 +49,7 @@ export const RECEIVED_EVENTS: ReadonlySet<string> = new Set([
 
 /**
  * Event wiring only. A webhook is stored in the durable inbox and acknowledged at once; the inbox
- * loop applies it (handlers/) and the scheduler loop escalates due deadlines. Both loops claim
+ * loop applies it (handlers/) and the scheduler loop escalates due timers (scheduler/). Both loops claim
  * their work with leases in the store, so replicas sharing one database never double an effect.
  */
 export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): ApplicationFunction {
@@ -104,29 +103,7 @@ export function createApp(deps: AppDeps, onReady?: (runtime: Runtime) => void): 
       keyOf: (row) => row.delivery_id,
       log: app.log,
     });
-    const scheduler = new DueLoop({
-      name: "scheduler",
-      claim: (now, limit, quota) =>
-        watched(
-          claimDue(deps.store, {
-            now,
-            owner: deps.owner,
-            leaseMs: 60_000,
-            limit,
-            ...(quota ? { perInstallation: quota } : {}),
-          }),
-        ),
-      next: () => nextClaimAt(deps.store),
-      process: (row) => escalateDue(row, { ...deps, auth, self, log: app.log }),
-      now: deps.clock.now,
-      maxSleepMs: 30_000,
-      batch: 64,
-      concurrency: 16,
-      perGroup: INSTALLATION_SHARE,
-      groupOf: (row) => row.installation_id,
-      keyOf: (row) => `${row.repo}#${row.number}`,
-      log: app.log,
-    });
+    const scheduler = createScheduler({ ...deps, auth, self, log: app.log }, watched);
     let reconcileTimer: NodeJS.Timeout | undefined;
     // Reconciliation and weekly reports: failures are logged with describeError (status, method,
     // path, message), never as the error object, which carries request and response bodies.
@@ -248,7 +225,10 @@ async function serveRuntime(
   if (req.method !== "GET" || (path !== "/healthz" && path !== "/metrics")) return false;
   if (path === "/metrics") {
     try {
-      const text = await deps.metrics.render(() => countByState(deps.store));
+      const text = await deps.metrics.render(
+        () => countByState(deps.store),
+        () => countTimersByState(deps.store),
+      );
       res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text);
     } catch (error) {
       res.writeHead(503, { "content-type": "text/plain" }).end(`metrics unavailable: ${String(error)}\n`);

@@ -10,6 +10,7 @@ import { createSlackApi } from "./channels/slack-client.js";
 import { SLACK_COMMANDS_PATH, slackEndpoint } from "./channels/slack-endpoint.js";
 import { shippedFiles } from "./cli/init.js";
 import { parseIssueForm } from "./domain/forms/form.js";
+import { UNPACED_THROTTLE_GROUPS, WritePacer, writePacing } from "./github/octokit.js";
 import { type RepoForm, RepoSetupCache } from "./github/repo-setup.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
 import { TeamMembership } from "./github/team-members.js";
@@ -73,7 +74,12 @@ function octokitClass(metrics: Metrics, throttle: boolean) {
     );
     return retry;
   };
-  return ProbotOctokit.plugin(githubMetricsPlugin(metrics) as never).defaults(
+  // GitHub's write pacing per installation, comments yielding to labels (see WritePacer); the
+  // throttling plugin keeps handling rate limits but no longer queues writes itself.
+  const plugins = throttle
+    ? [githubMetricsPlugin(metrics), writePacing(new WritePacer())]
+    : [githubMetricsPlugin(metrics)];
+  return ProbotOctokit.plugin(...(plugins as never[])).defaults(
     (options: {
       throttle?: ThrottleOptions;
       request?: { fetch?: typeof fetch } & Record<string, unknown>;
@@ -87,7 +93,7 @@ function octokitClass(metrics: Metrics, throttle: boolean) {
         onSecondaryRateLimit: retryTwice,
         onRateLimit: retryTwice,
         // Off only against a local stand-in (benchmarks): GitHub itself needs writes spaced out.
-        ...(throttle ? {} : { enabled: false }),
+        ...(throttle ? UNPACED_THROTTLE_GROUPS : { enabled: false }),
       },
     }),
   );

@@ -3,8 +3,9 @@ import type { ChannelsPolicy, Policy } from "../domain/policy.js";
 import type { GitHub } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import { handleClosed } from "../handlers/lifecycle.js";
-import { applyTeamResponse, issueRef, once, withIssueLock, withNamedLock } from "../handlers/sla.js";
+import { applyTeamResponse, issueRef, withIssueLock, withNamedLock } from "../handlers/sla.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
+import { once } from "../outbox/index.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import {
   channelIntakeDeps,
@@ -139,7 +140,8 @@ async function acknowledge(
       ? (channel.users[agent.id] ?? `pagerduty:${agent.id.slice(0, 40)}`)
       : "pagerduty";
   const pinned = channelIntakeDeps(deps, link);
-  await applyTeamResponse(pinned, gh, row, policy, at, by, log);
+  // An acknowledgement is the first response only: it neither answers a next reply nor gives an update.
+  await applyTeamResponse(pinned, gh, row, policy, at, by, log, { metrics: ["first_response"] });
   const after = await getTrackedIssue(deps.store, key);
   if (after?.first_response_at !== Number(at) || after.first_response_by !== by) {
     log.info({}, "incident acknowledged after the first response: nothing recorded");

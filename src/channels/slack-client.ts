@@ -1,6 +1,6 @@
 import { ErrorCode, type Logger, LogLevel, WebClient } from "@slack/web-api";
-import { EffectFailedError } from "../notify/outbox.js";
 import { type DeliveryResult, NOT_SENT_CODES } from "../notify/retry.js";
+import { EffectFailedError } from "../outbox/index.js";
 
 /** The part of Slack's Web API the Slack channel uses (issue 13). */
 export interface SlackApi {

@@ -18,7 +18,7 @@ export type Command = (args: string[], io: Io) => number | Promise<number>;
 const commands: Record<string, { run: Command; summary: string }> = {
   deadline: {
     run: deadlineCommand,
-    summary: "print the first-response deadline of issues opened at given instants",
+    summary: "print the deadline of an SLA metric (first response by default) for given start instants",
   },
   "check-config": {
     run: checkConfigCommand,

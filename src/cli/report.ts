@@ -3,9 +3,10 @@ import { join, resolve } from "node:path";
 import { Temporal } from "temporal-polyfill";
 import { didYouMean } from "../config/suggest.js";
 import { buildReport } from "../report/aggregate.js";
+import type { ChartMetric } from "../report/chart.js";
 import { renderMarkdown } from "../report/markdown.js";
 import type { KnownRepo } from "../report/query.js";
-import type { ReportRow, SlaReport } from "../report/types.js";
+import type { ReportRow, ReportTimer, SlaReport } from "../report/types.js";
 import { parseFlags, parseInstant, UsageError } from "./args.js";
 import type { Io } from "./main.js";
 import { policyFromFile } from "./policy-file.js";
@@ -13,12 +14,17 @@ import { policyFromFile } from "./policy-file.js";
 export const REPORT_HELP = `Usage: support-sla report --repo OWNER/NAME [--since DATE] [--until DATE] [--format md|json]
                           [--out DIR] [--config FILE] [--database URL]
 
-Prints the first-response SLA report of one repository from the app's store: per priority and
+Prints the SLA report of one repository from the app's store. First response: per priority and
 type the issues, met, breached (answered late, or unanswered past the deadline), still running,
 cancelled, attainment = met / (met + breached), and the median and p90 first-response time in
 business time and in wall time (nearest rank, over answered issues); the same per channel the
 issues came in through (GitHub, PagerDuty, Slack); then every breach with a link.
-Targets are the ones each issue was tracked under, as the app recorded them.
+Next reply and resolution: per priority and type the timers that started in the window, met,
+breached (late, or still not met past the deadline: unanswered and unresolved ones count), still
+running, attainment, and the median and p90 time counted on the priority's clock with pauses
+excluded; cancelled timers are left out and counted apart. Then every pause, with the time it
+kept off the clock.
+Targets are the ones each issue (or timer) was tracked under, as the app recorded them.
 
 Exit codes: 0 the report was printed; 1 the store tracks no issue of --repo (the repositories it
 does track are listed); 2 bad usage or an unreadable database or config.
@@ -30,7 +36,8 @@ Options:
                      DATE is YYYY-MM-DD (midnight in the config's time zone) or an ISO instant
                      such as 2026-11-01T00:00:00Z
   --format md|json   what to print: markdown (default) or JSON (shape: SlaReport in src/report/types.ts)
-  --out DIR          also write report.md, report.json, chart.svg and chart.png into DIR
+  --out DIR          also write report.md, report.json, chart.svg and chart.png into DIR, and
+                     chart-next-reply.svg/.png, chart-resolution.svg/.png for a metric with timers
   --config FILE      the repo's .github/support-sla.yml: priority and type order, labels, time
                      zone, and the target shown for a priority without issues (default: the
                      built-in default policy; it never replaces the targets the issues had)
@@ -59,7 +66,7 @@ const redact = (url: string) => url.replace(/\/\/[^@/]*@/, "//***@");
 const firstLine = (error: unknown) => (error instanceof Error ? error.message : String(error)).split("\n")[0];
 
 /** What the store holds for the report: its rows, or nothing of the repo and what it does hold. */
-type StoreRead = { rows: ReportRow[] } | { rows: null; known: KnownRepo[] };
+type StoreRead = { rows: ReportRow[]; timers: ReportTimer[] } | { rows: null; known: KnownRepo[] };
 
 async function readRows(
   url: string,
@@ -67,7 +74,9 @@ async function readRows(
   query: { repo: string; since?: number; until?: number },
 ): Promise<StoreRead> {
   const { describeDatabaseUrl, openStore } = await import("../store/db.js");
-  const { countRepoIssues, knownRepos, loadReportRows } = await import("../report/query.js");
+  const { countRepoIssues, knownRepos, loadReportRows, loadReportTimers } = await import(
+    "../report/query.js"
+  );
   let target: ReturnType<typeof describeDatabaseUrl>;
   try {
     target = describeDatabaseUrl(url, io.cwd);
@@ -90,7 +99,7 @@ async function readRows(
     // A window without issues is a report of zeros; a repo without any is most likely a typo.
     if ((await countRepoIssues(store, query.repo)) === 0)
       return { rows: null, known: await knownRepos(store) };
-    return { rows: await loadReportRows(store, query) };
+    return { rows: await loadReportRows(store, query), timers: await loadReportTimers(store, query) };
   } catch (error) {
     throw new UsageError(`cannot read database ${redact(url)}: ${firstLine(error)}`);
   } finally {
@@ -135,12 +144,20 @@ async function writeOutputs(dir: string, report: SlaReport, markdown: string, io
   }
   // Vega and resvg are loaded only when a chart is asked for: every other command starts faster.
   const { renderChartPng, renderChartSvg } = await import("../report/chart.js");
-  const svg = await renderChartSvg(report);
-  writeFileSync(join(dir, "chart.svg"), svg);
-  try {
-    writeFileSync(join(dir, "chart.png"), await renderChartPng(svg));
-  } catch (error) {
-    io.err(`support-sla report: chart.png not written (${firstLine(error)}); chart.svg has the same chart`);
+  const charts: { name: string; metric: ChartMetric }[] = [{ name: "chart", metric: "first_response" }];
+  for (const m of report.metrics ?? []) {
+    if (m.overall.timers > 0) charts.push({ name: `chart-${m.metric.replace("_", "-")}`, metric: m.metric });
+  }
+  for (const { name, metric } of charts) {
+    const svg = await renderChartSvg(report, metric);
+    writeFileSync(join(dir, `${name}.svg`), svg);
+    try {
+      writeFileSync(join(dir, `${name}.png`), await renderChartPng(svg));
+    } catch (error) {
+      io.err(
+        `support-sla report: ${name}.png not written (${firstLine(error)}); ${name}.svg has the same chart`,
+      );
+    }
   }
 }
 
@@ -191,6 +208,7 @@ export async function reportCommand(args: string[], io: Io): Promise<number> {
   }
   const report = buildReport(read.rows, {
     repo,
+    timers: read.timers,
     since,
     until,
     now,

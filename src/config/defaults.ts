@@ -7,6 +7,12 @@ export interface PriorityConfig {
   name: string;
   label: string;
   response: string;
+  /** Next-reply target, as written (`4h`, `next-business-day`); null: not timed. */
+  next_reply: string | null;
+  /** Resolution target, as written; null: not timed. */
+  resolution: string | null;
+  /** Periodic-update interval, as written; null: not timed. */
+  updates: string | null;
   clock: ClockKind;
   types: string[] | null;
   page: boolean;
@@ -22,6 +28,22 @@ export interface TypeConfig {
   form: string | null;
   color: string;
   description: string;
+}
+
+/** One `escalation.levels` entry as the validated config holds it (`at` still as written). */
+export interface EscalationLevelConfig {
+  name: string;
+  /** `"80%"` (a share of the target, 1% to 100%) or `"+2h"` (a time after the deadline). */
+  at: string;
+  label: string | null;
+  comment: boolean;
+  /** Absent: `escalation.mention`. */
+  mention?: string[] | undefined;
+  assignees: boolean;
+  slack: boolean;
+  page: boolean;
+  /** A duration such as `1h`; absent: the level fires once. */
+  repeat?: string | undefined;
 }
 
 export const DEFAULT_TIMEZONE = "Europe/Brussels";
@@ -46,6 +68,10 @@ export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
     name: "Production down",
     label: "priority: production down",
     response: "30m",
+    next_reply: null,
+    resolution: null,
+    // During an outage the customer hears from the team at least every half hour (issue 12, "updates").
+    updates: "30m",
     clock: "calendar",
     types: ["problem"],
     page: true,
@@ -56,6 +82,9 @@ export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
     name: "Urgent",
     label: "priority: urgent",
     response: "1h",
+    next_reply: null,
+    resolution: null,
+    updates: null,
     clock: "business",
     types: null,
     page: true,
@@ -66,6 +95,9 @@ export const DEFAULT_PRIORITIES: Record<string, PriorityConfig> = {
     name: "Normal",
     label: "priority: normal",
     response: "next-business-day",
+    next_reply: null,
+    resolution: null,
+    updates: null,
     clock: "business",
     types: null,
     page: false,
@@ -121,6 +153,9 @@ export const DEFAULT_TYPES: Record<string, TypeConfig> = {
 
 /** Fields a new priority key gets when the config leaves them out (`label` and `response` aside). */
 export const NEW_PRIORITY_DEFAULTS = {
+  next_reply: null,
+  resolution: null,
+  updates: null,
   clock: "business",
   types: null,
   page: false,
@@ -160,10 +195,19 @@ export const DEFAULT_ESCALATION = {
   mention: [] as string[],
   phone: null as string | null,
   chat: null as string | null,
+  /** null: the default ladder (at risk at `warn_at`, breach at 100%), today's behaviour exactly. */
+  levels: null as EscalationLevelConfig[] | null,
 };
 
+/*
+ * `waiting` is the label team members put on an issue while they wait for the customer: it pauses
+ * the resolution clock. `resolved` is off by default: a support desk on GitHub closes an issue
+ * when it is resolved, and a second way to say so would leave one of them out of date.
+ */
 export const DEFAULT_STATUS_LABELS = {
   incomplete: "intake: incomplete",
   at_risk: "sla: at risk",
   breached: "sla: breached",
+  waiting: "status: waiting for customer",
+  resolved: null as string | null,
 };

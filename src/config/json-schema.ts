@@ -46,6 +46,7 @@ const cell = (text: string): string => text.replace(/\|/g, "\\|").replace(/\n/g,
 
 function typeOf(schema: JsonSchema): string {
   if (schema.anyOf) return schema.anyOf.map(typeOf).join(" or ");
+  if ("const" in schema) return `\`${String(schema.const)}\``;
   // Long enumerations are spelled out in the description instead.
   if (schema.enum && schema.enum.length <= 3)
     return schema.enum.map((value) => `\`${String(value)}\``).join(" or ");
@@ -83,13 +84,15 @@ interface Row {
   schema: JsonSchema;
 }
 
-/** Every key path of the schema, depth first; map entries appear as `<key>`. */
-function rows(schema: JsonSchema, prefix: string): Row[] {
+/** Every key path of the schema, depth first; map entries appear as `<key>`, list items as `[]`. */
+function rows(schema: JsonSchema, prefix: string, key = ""): Row[] {
+  const list = schema.anyOf?.find((option) => option.type === "array") ?? schema;
+  if (list.type === "array" && list.items?.properties) return rows(list.items, `${key}[].`);
   const object = schema.anyOf?.find((option) => option.type === "object") ?? schema;
   const out: Row[] = [];
   for (const [name, child] of Object.entries(object.properties ?? {})) {
-    const key = `${prefix}${name}`;
-    out.push({ key, schema: child }, ...rows(child, `${key}.`));
+    const path = `${prefix}${name}`;
+    out.push({ key: path, schema: child }, ...rows(child, `${path}.`, path));
   }
   if (!object.properties && typeof object.additionalProperties === "object") {
     out.push(...rows(object.additionalProperties, `${prefix}<key>.`));

@@ -53,6 +53,8 @@ export const MAX_ITEMS = {
   types: 50,
   /** post_mortem.priorities. */
   postMortemPriorities: 20,
+  /** escalation.levels: Freshdesk offers four resolution escalation levels; ten is far above honest use. */
+  levels: 10,
 } as const;
 
 /**

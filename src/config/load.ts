@@ -3,7 +3,7 @@ import type { z } from "zod";
 import type { Policy } from "../domain/policy.js";
 import { describeValue } from "./messages.js";
 import { configSchema, type SupportSlaConfig } from "./schema.js";
-import { didYouMean } from "./suggest.js";
+import { closestKey } from "./suggest.js";
 import { toPolicy } from "./to-policy.js";
 import { lineOf, rootLine } from "./yaml-lines.js";
 
@@ -110,7 +110,8 @@ function problemsOf(issues: readonly z.core.$ZodIssue[]): RawProblem[] {
     if (issue.code === "unrecognized_keys") {
       const allowed = allowedKeysAt(issue.path);
       return issue.keys.map((key) => {
-        const hint = didYouMean(key, allowed);
+        const match = closestKey(key, allowed);
+        const hint = match === undefined || match === key ? "" : ` (did you mean ${match}?)`;
         return {
           path: [...issue.path, key],
           message: hint

@@ -63,6 +63,9 @@ function tooMany(given: Record<string, unknown>, max: number, what: string, ctx:
   return true;
 }
 
+/** The keys of a priority that hold a target on its clock. */
+const TARGET_KEYS = ["response", "next_reply", "resolution", "updates"] as const;
+
 export function checkPriorityEntries(given: Record<string, unknown>, ctx: Ctx): void {
   if (tooMany(given, MAX_ITEMS.priorities, "priorities", ctx)) return;
   const keys = mergedKeys(DEFAULT_PRIORITIES, given);
@@ -79,16 +82,21 @@ export function checkPriorityEntries(given: Record<string, unknown>, ctx: Ctx): 
         message: `a new priority needs a response target, e.g. "4h" or "next-business-day"${didYouMean(key, Object.keys(DEFAULT_PRIORITIES))}`,
       });
     }
-    const response = entry.response ?? base?.response;
     const clock = entry.clock ?? base?.clock ?? NEW_PRIORITY_DEFAULTS.clock;
-    const target = typeof response === "string" ? parseDuration(response) : undefined;
-    if (target?.ok && target.target.kind === "next-business-day" && clock === "calendar") {
+    // One problem per priority: the clock is what is wrong, whichever targets say next-business-day.
+    const businessDays = TARGET_KEYS.filter((name) => {
+      const text = entry[name] !== undefined ? entry[name] : base?.[name];
+      const target = typeof text === "string" ? parseDuration(text) : undefined;
+      return target?.ok === true && target.target.kind === "next-business-day";
+    });
+    if (businessDays.length > 0 && clock === "calendar") {
+      const which =
+        businessDays.length === 1 && businessDays[0] === "response" ? "" : ` (${businessDays.join(", ")})`;
       ctx.addIssue({
         code: "custom",
         path: [key, "clock"],
         input: clock,
-        message:
-          'next-business-day counts business days, so it needs clock: business (or give the calendar clock a duration such as "24h")',
+        message: `next-business-day${which} counts business days, so it needs clock: business (or give the calendar clock a duration such as "24h")`,
       });
     }
     const twin = seenLoose.get(looseKey(key));
@@ -122,6 +130,10 @@ export function mergePriorities(
       name: override.name ?? base?.name ?? nameOfKey(key),
       label: override.label ?? base?.label ?? `priority: ${key}`,
       response: override.response ?? base?.response ?? "",
+      // A metric written as null is off, even where the built-in priority times it.
+      next_reply: override.next_reply !== undefined ? override.next_reply : (base?.next_reply ?? null),
+      resolution: override.resolution !== undefined ? override.resolution : (base?.resolution ?? null),
+      updates: override.updates !== undefined ? override.updates : (base?.updates ?? null),
       clock: override.clock ?? base?.clock ?? NEW_PRIORITY_DEFAULTS.clock,
       types: override.types !== undefined ? override.types : (base?.types ?? NEW_PRIORITY_DEFAULTS.types),
       page: override.page ?? base?.page ?? NEW_PRIORITY_DEFAULTS.page,

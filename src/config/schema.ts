@@ -9,6 +9,7 @@ import {
   timezoneSchema,
 } from "./sections/calendar.js";
 import { channelProblems, channelsSchema } from "./sections/channels.js";
+import { escalationSchema } from "./sections/escalation.js";
 import { DEFAULT_POST_MORTEM, postMortemSchema, reportSchema } from "./sections/follow-up.js";
 import {
   defaultPrioritySchema,
@@ -17,7 +18,7 @@ import {
   statusLabelsSchema,
   typesSchema,
 } from "./sections/labels.js";
-import { escalationSchema, extendsSchema, teamSchema } from "./sections/team.js";
+import { extendsSchema, teamSchema } from "./sections/team.js";
 import { didYouMean } from "./suggest.js";
 
 export type { PriorityConfig, TypeConfig } from "./defaults.js";
@@ -108,9 +109,12 @@ function checkHorizon(config: Sections, ctx: Ctx): void {
   const closedRun = closedRunProblem(config);
   if (closedRun) report(ctx, { path: ["holidays"], input: config.holidays, message: closedRun });
   for (const [key, priority] of Object.entries(config.priorities)) {
-    const problem = horizonProblem(priority.response, priority.clock, config);
-    if (problem)
-      report(ctx, { path: ["priorities", key, "response"], input: priority.response, message: problem });
+    for (const metric of ["response", "next_reply", "resolution", "updates"] as const) {
+      const target = priority[metric];
+      if (target === null) continue;
+      const problem = horizonProblem(target, priority.clock, config);
+      if (problem) report(ctx, { path: ["priorities", key, metric], input: target, message: problem });
+    }
   }
 }
 
@@ -148,8 +152,9 @@ function checkDefaultType(config: Sections, ctx: Ctx): void {
 /** GitHub label names are unique without regard to case, across everything this app labels. */
 function checkUniqueLabels(config: Sections, ctx: Ctx): void {
   const owners = new Map<string, { label: string; path: string }>();
+  const lower = (label: string) => label.trim().toLowerCase();
   const claim = (label: string, path: Array<string>) => {
-    const name = label.trim().toLowerCase();
+    const name = lower(label);
     const owner = owners.get(name);
     if (owner === undefined) {
       owners.set(name, { label, path: path.join(".") });
@@ -165,9 +170,27 @@ function checkUniqueLabels(config: Sections, ctx: Ctx): void {
   for (const [key, priority] of Object.entries(config.priorities))
     claim(priority.label, ["priorities", key, "label"]);
   for (const [key, type] of Object.entries(config.types)) claim(type.label, ["types", key, "label"]);
-  for (const [key, label] of Object.entries(config.labels)) claim(label, ["labels", key]);
+  for (const [key, label] of Object.entries(config.labels)) if (label !== null) claim(label, ["labels", key]);
   claim(config.post_mortem.required_label, ["post_mortem", "required_label"]);
   claim(config.post_mortem.done_label, ["post_mortem", "done_label"]);
+  // A level's label is a timer label: it may be the at-risk or breached label, or one of its own
+  // that several levels share, never a label that means something else.
+  const timerLabels = new Set([config.labels.at_risk, config.labels.breached].map(lower));
+  config.escalation.levels?.forEach((level, index) => {
+    if (level.label === null || timerLabels.has(lower(level.label))) return;
+    const owner = owners.get(lower(level.label));
+    if (owner === undefined) {
+      owners.set(lower(level.label), { label: level.label, path: `escalation.levels[${index}].label` });
+      return;
+    }
+    if (owner.path.startsWith("escalation.levels[")) return;
+    const caseNote = owner.label === level.label ? "" : ` ("${owner.label}": GitHub label names ignore case)`;
+    report(ctx, {
+      path: ["escalation", "levels", index, "label"],
+      input: level.label,
+      message: `"${level.label}" is already the label of ${owner.path}${caseNote}; a level's label is labels.at_risk, labels.breached or a name of its own`,
+    });
+  });
 }
 
 /** The post-mortem follow-up names configured priorities. */
@@ -198,13 +221,13 @@ export const configSchema = sectionsSchema
   .superRefine(checkHorizon, whenValid("priorities", "business_hours", "holidays", "holiday_calendar"))
   .superRefine(checkDefaultPriority, whenValid("priorities", "default_priority"))
   .superRefine(checkDefaultType, whenValid("types", "default_type"))
-  .superRefine(checkUniqueLabels, whenValid("priorities", "types", "labels", "post_mortem"))
+  .superRefine(checkUniqueLabels, whenValid("priorities", "types", "labels", "post_mortem", "escalation"))
   .superRefine(checkPostMortem, whenValid("priorities", "post_mortem"))
   .superRefine(checkChannels, whenValid("priorities", "types", "channels"))
   .meta({
     title: "support-sla configuration",
     description:
-      "`.github/support-sla.yml`: the first-response SLA policy of a support desk run on GitHub issues. Every key is optional; a missing key takes the default.",
+      "`.github/support-sla.yml`: the SLA policy of a support desk run on GitHub issues (first response, next reply, resolution, periodic updates, post-mortem follow-up). Every key is optional; a missing key takes the default.",
   });
 
 /** A validated config with every default applied: still in the file's vocabulary (`30m`, `80%`). */

@@ -63,3 +63,63 @@ export function didYouMean(input: string, candidates: readonly string[]): string
   const match = closest(input, candidates);
   return match === undefined || match === input ? "" : ` (did you mean ${match}?)`;
 }
+
+/**
+ * Other names for the config's keys: the words of the help desks people come from (Zendesk's
+ * "first reply time", "next reply time", "periodic update"; Jira Service Management's "time to
+ * resolution"; Freshdesk's "every response"; a paused "on hold" status) and near-synonyms too far
+ * from the key for {@link closest}. Loose spelling (see `loose`) → the keys it may mean, in order;
+ * the first that the mapping at hand accepts is suggested.
+ */
+const KEY_ALIASES = new Map<string, readonly string[]>(
+  Object.entries({
+    firstreply: ["response"],
+    firstreplytime: ["response"],
+    firstresponse: ["response"],
+    firstresponsetime: ["response"],
+    timetofirstresponse: ["response"],
+    nextresponse: ["next_reply"],
+    nextresponsetime: ["next_reply"],
+    nextreplytime: ["next_reply"],
+    everyresponse: ["next_reply"],
+    replytime: ["next_reply"],
+    resolve: ["resolution", "resolved"],
+    resolvetime: ["resolution"],
+    resolutiontime: ["resolution"],
+    timetoresolution: ["resolution"],
+    timetoresolve: ["resolution"],
+    solved: ["resolved"],
+    periodicupdate: ["updates"],
+    periodicupdates: ["updates"],
+    updateinterval: ["updates"],
+    updateevery: ["updates"],
+    waitingforcustomer: ["waiting"],
+    waitingoncustomer: ["waiting"],
+    awaitingcustomer: ["waiting"],
+    onhold: ["waiting"],
+    paused: ["waiting"],
+    pending: ["waiting"],
+    ladder: ["levels"],
+    escalationlevels: ["levels"],
+    steps: ["levels"],
+    tiers: ["levels"],
+    threshold: ["at"],
+    after: ["at"],
+    when: ["at"],
+    every: ["repeat"],
+    interval: ["repeat"],
+    repeatevery: ["repeat"],
+    mentionassignees: ["assignees"],
+    assignee: ["assignees"],
+    pagerduty: ["page"],
+  }),
+);
+
+/**
+ * The key an unknown key most likely meant among `allowed` (the keys of the mapping it sits in),
+ * or undefined: a known other name for one of them first, else the closest spelling ({@link closest}).
+ */
+export function closestKey(input: string, allowed: readonly string[]): string | undefined {
+  const alias = KEY_ALIASES.get(loose(input))?.find((key) => allowed.includes(key));
+  return alias ?? closest(input, allowed);
+}

@@ -3,6 +3,8 @@ import { parseDuration } from "../domain/duration.js";
 import type { Policy, ResponseTarget } from "../domain/policy.js";
 import type { SupportSlaConfig } from "./schema.js";
 import { toChannelsPolicy } from "./sections/channels.js";
+import { toLevels } from "./sections/escalation.js";
+import { postMortemRepeatMs } from "./sections/follow-up.js";
 import { parseTimeRange } from "./time-range.js";
 
 /** Intl's spelling of a zone when it only differs in case ("europe/brussels"); aliases stay as written. */
@@ -25,6 +27,10 @@ function responseTarget(text: string): ResponseTarget {
   if (!parsed.ok) throw new Error(`toPolicy needs a validated config: ${parsed.message}`);
   return parsed.target;
 }
+
+/** `next_reply`, `resolution`, `updates`: null (not timed) stays null. */
+const optionalTarget = (text: string | null): ResponseTarget | null =>
+  text === null ? null : responseTarget(text);
 
 const withoutAt = (name: string): string => name.replace(/^@/, "");
 
@@ -54,9 +60,9 @@ export function toPolicy(config: SupportSlaConfig): Policy {
       response: responseTarget(p.response),
       clock: p.clock,
       types: p.types === null ? null : [...p.types],
-      nextReply: null,
-      resolution: null,
-      updates: key === "production-down" ? { kind: "duration" as const, ms: 30 * 60_000 } : null,
+      nextReply: optionalTarget(p.next_reply),
+      resolution: optionalTarget(p.resolution),
+      updates: optionalTarget(p.updates),
       page: p.page,
       color: p.color.toLowerCase(),
       description: p.description,
@@ -82,21 +88,21 @@ export function toPolicy(config: SupportSlaConfig): Policy {
       mention: [...config.escalation.mention],
       phone: config.escalation.phone,
       chat: config.escalation.chat,
-      levels: null,
+      levels: toLevels(config.escalation.levels, config.escalation.mention),
     },
     labels: {
       incomplete: config.labels.incomplete,
       atRisk: config.labels.at_risk,
       breached: config.labels.breached,
-      waiting: "status: waiting for customer",
-      resolved: null,
+      waiting: config.labels.waiting,
+      resolved: config.labels.resolved,
     },
     postMortem: {
       priorities: [...config.post_mortem.priorities],
       dueMs: durationMs(config.post_mortem.due),
       requiredLabel: config.post_mortem.required_label,
       doneLabel: config.post_mortem.done_label,
-      repeatMs: 24 * 3_600_000,
+      repeatMs: postMortemRepeatMs(config.post_mortem.repeat),
     },
     report: { weekly: config.report.weekly },
     channels: toChannelsPolicy(config.channels),

@@ -32,6 +32,11 @@ export interface IntakeView {
   fromOnCallPage?: boolean;
   /** The first-response deadline, epoch milliseconds. */
   deadlineMs: number;
+  /**
+   * While the issue's update interval runs (`priorities.<key>.updates`): when the next update from
+   * the team is due, epoch milliseconds; each team comment moves it. Absent or null: no line.
+   */
+  nextUpdateMs?: number | null;
   /** IANA zone the deadline is shown in, beside UTC. */
   timezone: string;
   intake: "valid" | "incomplete";
@@ -48,7 +53,8 @@ export interface IntakeView {
 /**
  * The one intake comment of an issue, found again by its hidden marker and edited in place. It is
  * the one text every customer reads, so it says only what they need: the type and priority by
- * name, when the first response is due (in the repo's zone and in UTC), for Production down the
+ * name, when the first response is due (in the repo's zone and in UTC), while an update interval
+ * runs when the next update is due ("Next update by …", same format), for Production down the
  * escalation number, each missing or wrong field once with what to do, and the chat link.
  *
  * Always at most {@link GITHUB_COMMENT_MAX} characters (GitHub's limit on a comment body, see
@@ -65,8 +71,13 @@ export function renderIntakeComment(v: IntakeView): string {
       ? `Thanks, your request is registered. It was not opened from one of our forms, so for now it counts as ${type}, priority ${priority}.`
       : `Thanks, your request is registered as ${type}, priority ${priority}.`,
     `Our first response is due by **${formatLocal(v.deadlineMs, v.timezone)}** (${formatUtc(v.deadlineMs)}).`,
-    "",
   ];
+  if (v.nextUpdateMs != null) {
+    head.push(
+      `Next update by **${formatLocal(v.nextUpdateMs, v.timezone)}** (${formatUtc(v.nextUpdateMs)}).`,
+    );
+  }
+  head.push("");
   if (v.productionDown) {
     const number = v.phone ? `the escalation number **${inlineText(v.phone, 60)}**` : "our escalation number";
     head.push(

@@ -6,13 +6,13 @@ import type { AppIdentity } from "../github/app-identity.js";
 import type { GitHub } from "../github/octokit.js";
 import type { RepoSetupCache } from "../github/repo-setup.js";
 import type { TeamMembership } from "../github/team-members.js";
-import type { DueLoop } from "../helpers/due-loop.js";
 import type { KeyedMutex } from "../helpers/keyed-mutex.js";
 import type { Notifiers } from "../notify/index.js";
 import type { Metrics } from "../runtime/metrics.js";
 import type { StoreHealth } from "../runtime/store-health.js";
+import type { DueLoop } from "../scheduler/due-loop.js";
 import type { Store } from "../store/db.js";
-import type { TrackedRow } from "../store/intake-store.js";
+import type { TimerRow } from "../store/timer-store.js";
 import type { InboxRow } from "../store/tracking-store.js";
 
 export interface Clock {
@@ -73,7 +73,7 @@ export interface HandlerDeps extends AppDeps {
 
 export interface Runtime {
   inbox: DueLoop<InboxRow>;
-  scheduler: DueLoop<TrackedRow>;
+  scheduler: DueLoop<TimerRow>;
   /** Finds issues whose webhooks were missed (app down, failed delivery) and queues them. */
   reconcile(): Promise<void>;
   /** Posts the weekly SLA report of each repo with `report.weekly`, once per week. */

@@ -7,14 +7,14 @@ import { handleSlackDelivery, relayFirstReplyToSlack } from "../channels/slack-h
 import { failFast, logTo } from "../github/octokit.js";
 import { describeError, errorSummary } from "../helpers/describe-error.js";
 import { payloadSubject } from "../helpers/issue-log.js";
-import { retryAfterOf } from "../notify/outbox.js";
+import { retryAfterOf } from "../outbox/index.js";
 import { repoKey } from "../store/intake-store.js";
 import { appliedIssueVersion, recordIssueVersion } from "../store/issue-version.js";
 import type { InboxRow } from "../store/tracking-store.js";
 import { failInbox, finishInbox } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
 import { type IntakeTrigger, relabelTrigger, runIntake } from "./intake.js";
-import { handleClosed, handleComment } from "./lifecycle.js";
+import { handleClosed, handleComment, handleTimerLabel, isTimerLabel } from "./lifecycle.js";
 import { handlePostMortemLabel, isPostMortemLabel } from "./post-mortem.js";
 import { handlePush } from "./push.js";
 import { IssueBusyError, withIssueLock } from "./sla.js";
@@ -81,7 +81,8 @@ async function refreshIssue(context: AnyContext, number: number): Promise<number
  *   one applied meanwhile can share one): the issue is read again from GitHub and that state is
  *   applied. A first attempt with an equal time is applied as it comes (GitHub sends in order).
  * - Newer: applied, and recorded once intake (or the close) is done.
- * Post-mortem labels and comments are facts with their own guards, not snapshots: never stale.
+ * Post-mortem labels, the timers' labels (waiting, resolved) and comments are facts with their own
+ * guards (the timers' states and instants), not snapshots: never stale.
  */
 async function apply(context: AnyContext, baseDeps: HandlerDeps, attempt: number): Promise<Outcome> {
   let deps = baseDeps;
@@ -121,10 +122,14 @@ async function apply(context: AnyContext, baseDeps: HandlerDeps, attempt: number
     // A channel-opened issue (issue 13) keeps its channel's clock start, type and priority.
     deps = await channelIssueDeps(payload, deps, key);
     const label = (payload as { label?: { name: string } }).label;
-    if (payload.action === "labeled" && label) {
+    if ((payload.action === "labeled" || payload.action === "unlabeled") && label) {
       const { policy } = await deps.setups.get(context.octokit, context.repo());
-      if (isPostMortemLabel(label.name, policy)) {
+      if (payload.action === "labeled" && isPostMortemLabel(label.name, policy)) {
         await handlePostMortemLabel(context as Context<"issues.labeled">, deps, policy);
+        return "handled";
+      }
+      if (isTimerLabel(label.name, policy)) {
+        await handleTimerLabel(context as Context<"issues.labeled" | "issues.unlabeled">, deps, policy);
         return "handled";
       }
     }

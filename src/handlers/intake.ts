@@ -1,32 +1,28 @@
 import { createHash } from "node:crypto";
-import type { Context } from "probot";
+import type { Context, Logger } from "probot";
+import { channelIssueDeps } from "../channels/intake.js";
 import { planWithFallback } from "../config/fallback.js";
 import type { BusinessCalendar } from "../domain/business-hours.js";
 import { classifyIssue, type FormFile, type IntakeVerdict } from "../domain/forms/classify.js";
 import { headingKey } from "../domain/forms/text.js";
 import { fieldKey } from "../domain/forms/validate.js";
 import type { Policy, PriorityPolicy } from "../domain/policy.js";
-import {
-  isRunning,
-  onReopen,
-  onReplan,
-  pagesAtStart as pagesAtIntake,
-  type SlaRecord,
-  startTracking,
-} from "../domain/sla/clock.js";
+import { pagesAtStart as pagesAtIntake } from "../domain/sla/clock.js";
+import { decideLifecycle, type LifecycleDecision, type LifecycleEvent } from "../domain/timers/lifecycle.js";
+import { isFinal, type Timer } from "../domain/timers/timer.js";
 import {
   INTAKE_MARKER,
   type IntakeFieldError,
   type IntakeView,
   renderIntakeComment,
 } from "../github/intake-comment.js";
-import { applyLabelPlan, planLabels } from "../github/labels.js";
-import type { IssueRef } from "../github/octokit.js";
+import { addLabel, applyLabelPlan, planLabels } from "../github/labels.js";
+import type { GitHub, IssueRef } from "../github/octokit.js";
 import type { RepoSetup } from "../github/repo-setup.js";
 import { upsertStickyComment } from "../github/sticky-comment.js";
 import { isBot } from "../helpers/is-bot.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
-import { deliver } from "../notify/outbox.js";
+import { deliver, effectKey, once } from "../outbox/index.js";
 import {
   getTrackedIssue,
   repoKey,
@@ -34,10 +30,11 @@ import {
   type TrackedIssue,
   type TrackedRow,
 } from "../store/intake-store.js";
-import { getEffect } from "../store/tracking-store.js";
+import { getTimers } from "../store/timer-store.js";
+import { getEffect, updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
-import { effectKey, findPriority, notice, once, pagerIssue } from "./sla.js";
-import { toColumns, toSlaRecord } from "./sla-record.js";
+import { findPriority, issueRef, notice, pagerIssue } from "./sla.js";
+import { patchDecision, transitionSummary, writeDecision } from "./timers.js";
 
 type IssuesContext = Context<"issues.opened" | "issues.edited" | "issues.reopened" | "issues.labeled">;
 
@@ -85,7 +82,8 @@ function fieldErrors(verdict: IntakeVerdict, forms: readonly FormFile[]): Intake
 /**
  * What the intake comment shows for a verdict: the type and priority by the names customers read
  * (`types.<key>.name`, `priorities.<key>.name`), each missing or wrong field once, the notes, and
- * for an issue that matched no form the links to open it again (`links`, one per form).
+ * for an issue that matched no form the links to open it again (`links`, one per form), and
+ * while an update interval runs when the next update is due (`nextUpdateMs`, epoch ms).
  */
 export function intakeView(
   policy: Policy,
@@ -95,6 +93,7 @@ export function intakeView(
   pagesNow: boolean,
   forms: readonly FormFile[],
   links: IntakeView["formLinks"],
+  nextUpdateMs: number | null = null,
 ): IntakeView {
   const type = policy.types.find((t) => t.key === verdict.type);
   return {
@@ -103,6 +102,7 @@ export function intakeView(
     productionDown: pagesAtIntake(priority),
     pagesNow,
     deadlineMs,
+    nextUpdateMs,
     timezone: policy.calendar.timezone,
     intake: verdict.intake,
     errors: fieldErrors(verdict, forms),
@@ -113,59 +113,104 @@ export function intakeView(
   };
 }
 
-/** The clock fields of the row after this intake: started, re-planned, or a new cycle on reopen. */
-function planClock(
-  previous: TrackedRow | undefined,
+/** The first-response timer of a decision's timers (intake always has one). */
+function firstResponse(timers: readonly Timer[]): Timer {
+  const found = timers.find((t) => t.metric === "first_response");
+  if (!found) throw new Error("the issue has no first-response timer after intake");
+  return found;
+}
+
+/** The update interval running now, if any: the intake comment says when the next update is due. */
+export function nextUpdateAt(timers: readonly Timer[]): number | null {
+  const updates = timers.find((t) => t.metric === "updates");
+  return updates && !isFinal(updates.state) ? updates.deadlineAt : null;
+}
+
+/** The first response still awaits a reply (pending or at risk). */
+const awaitsReply = (t: Timer) => t.state === "pending" || t.state === "at-risk";
+
+/**
+ * The timers after this intake (src/domain/timers/lifecycle.ts): started at the issue's creation
+ * for a new issue; for a known one, the reopening (a new first-response cycle without a reply, the
+ * resolution resumed) and then the priority and config as they are now (re-planned, turned on or
+ * off).
+ */
+function planTimers(
+  known: boolean,
+  timers: readonly Timer[],
   trigger: IntakeTrigger,
   policy: Policy,
   priority: PriorityPolicy,
   calendar: BusinessCalendar,
-  createdAt: number,
-  reopenedAt: number,
-  now: number,
-): { record: SlaRecord; triggerPage: boolean; removeLabels: string[] } {
-  const warnAt = policy.escalation.warnAt;
-  if (!previous) {
-    const start = startTracking(calendar, priority, createdAt, warnAt);
-    // A page at intake opens this cycle's incident: the first team reply acknowledges it.
-    // `paged` stays false until the outbox confirms the page (issue 10, kind 1).
-    return {
-      record: { ...start.record, paged: false },
-      triggerPage: start.triggerPage,
-      removeLabels: [],
-    };
+  instants: { createdAt: number; reopenedAt: number; now: number },
+  open: boolean,
+): LifecycleDecision {
+  const events: LifecycleEvent[] = [];
+  if (!known || !timers.some((t) => t.metric === "first_response")) {
+    events.push({ kind: "intake", at: instants.createdAt });
+  } else {
+    if (trigger.kind === "reopened") events.push({ kind: "reopen", at: instants.reopenedAt });
+    events.push({ kind: "replan", at: instants.now });
   }
-  let record = toSlaRecord(previous);
-  const removeLabels: string[] = [];
-  let triggerPage = false;
-  if (trigger.kind === "reopened") {
-    const reopen = onReopen(record, reopenedAt, calendar, priority, warnAt);
-    if (reopen.newCycle) {
-      record = { ...record, ...reopen.patch, paged: reopen.triggerPage ? false : reopen.patch.paged };
-      if (reopen.removeAtRiskLabel) removeLabels.push(policy.labels.atRisk);
-      if (reopen.removeBreachedLabel) removeLabels.push(policy.labels.breached);
-      triggerPage = reopen.triggerPage;
-    }
+  return decideLifecycle({ policy, priority, calendar, timers, open }, events);
+}
+
+/** The labels a decision takes off (those on the issue) and puts back (those not on it). */
+function timerLabels(
+  decision: LifecycleDecision,
+  labels: readonly string[],
+): { add: string[]; remove: string[] } {
+  const has = (name: string) => labels.some((l) => l.toLowerCase() === name.toLowerCase());
+  const last = new Map<string, { name: string; add: boolean }>();
+  for (const { effect } of decision.effects) {
+    if (effect.kind !== "add-label" && effect.kind !== "remove-label") continue;
+    last.delete(effect.label.toLowerCase());
+    last.set(effect.label.toLowerCase(), { name: effect.label, add: effect.kind === "add-label" });
   }
-  const replan = onReplan(record, priority, calendar, warnAt, now);
-  if (replan.replanned && replan.changed) {
-    record = { ...record, ...replan.patch, paged: record.paged };
-    if (replan.removeAtRiskLabel) removeLabels.push(policy.labels.atRisk);
-    triggerPage ||= replan.triggerPage;
-  } else if (record.priority !== priority.key) {
-    record = { ...record, priority: priority.key }; // the clock is over: only the label changes
+  const out = { add: [] as string[], remove: [] as string[] };
+  for (const { name, add } of last.values()) {
+    if (add && !has(name)) out.add.push(name);
+    if (!add && has(name)) out.remove.push(name);
   }
-  // A page this cycle owes and the outbox has not confirmed (an earlier attempt failed, or its row
-  // was saved before the page went out): this attempt sends it.
-  triggerPage ||= pagesAtIntake(priority) && isRunning(record.state) && !record.paged;
-  return { record, triggerPage, removeLabels };
+  return out;
 }
 
 /**
+ * The intake comment's text for an issue: the verdict, the priority, the first-response deadline
+ * of its current cycle, whether on-call is paged now, and the next update while an update interval
+ * runs. `htmlUrl` is the repository's web address (the form links).
+ */
+function intakeBody(
+  deps: HandlerDeps,
+  setup: RepoSetup,
+  verdict: IntakeVerdict,
+  priority: PriorityPolicy,
+  timers: readonly Timer[],
+  pagesNow: boolean,
+  htmlUrl: string,
+): string {
+  return renderIntakeComment({
+    ...intakeView(
+      setup.policy,
+      verdict,
+      priority,
+      firstResponse(timers).deadlineAt ?? 0,
+      pagesNow,
+      setup.forms,
+      formLinks(setup, htmlUrl),
+      nextUpdateAt(timers),
+    ),
+    fromOnCallPage: deps.origin === "pagerduty",
+  });
+}
+
+const digestOf = (body: string) => createHash("sha256").update(body).digest("hex");
+
+/**
  * Classifies one issue and brings GitHub in line with the verdict: the type and priority labels,
- * the intake label, the one intake comment, and the first-response clock (started at creation,
- * re-planned on a priority change, restarted on a reopening without a reply). Safe to run any
- * number of times.
+ * the intake label, the one intake comment, and the issue's timers (started at creation,
+ * re-planned on a priority or config change, a new first-response cycle and the resolution
+ * resumed on a reopening). Safe to run any number of times.
  */
 export async function runIntake(
   context: IssuesContext,
@@ -186,20 +231,27 @@ export async function runIntake(
   const priority = findPriority(policy, priorityKey);
   const now = deps.clock.now();
   const createdAt = Date.parse(issue.created_at);
+  const reopenedAt = Date.parse(issue.updated_at);
+  const before = previous ? await getTimers(deps.store, key) : [];
+  const open = (issue as { state?: string }).state !== "closed";
   // A deadline the engine refuses (beyond its horizon) is a config problem: plan with the default policy.
-  const clock = planWithFallback(policy, log, (planning) =>
-    planClock(
-      previous,
+  const planned = planWithFallback(policy, log, (planning) => {
+    const planningPriority = planning === policy ? priority : findPriority(planning, priority.key);
+    const calendar = deps.calendars.for(planning);
+    const decision = planTimers(
+      previous !== undefined,
+      before,
       trigger,
       planning,
-      planning === policy ? priority : findPriority(planning, priority.key),
-      deps.calendars.for(planning),
-      createdAt,
-      Date.parse(issue.updated_at),
-      now,
-    ),
-  );
-  const { record: sla } = clock;
+      planningPriority,
+      calendar,
+      { createdAt, reopenedAt, now },
+      open,
+    );
+    return { decision, policy: planning, priority: planningPriority, calendar };
+  });
+  const { decision } = planned;
+  let first = firstResponse(decision.timers);
 
   const typeLabel = policy.types.find((t) => t.key === verdict.type)?.label;
   const desired = [
@@ -214,35 +266,50 @@ export async function runIntake(
     installation_id: context.payload.installation?.id ?? 0,
     author: issue.user?.login ?? "",
     type: verdict.type,
+    priority: priority.key,
     priority_override: override,
     body_priority: verdict.priority,
     intake: verdict.intake,
     created_at: createdAt,
+    deadline_at: first.deadlineAt ?? previous?.deadline_at ?? createdAt,
     intake_comment_id: previous?.intake_comment_id ?? null,
     intake_comment_digest: previous?.intake_comment_digest ?? null,
     title: issue.title,
     html_url: issue.html_url,
     updated_at: now,
-    ...(toColumns(sla, sla.cycle) as Pick<TrackedIssue, "priority" | "deadline_at">),
-    priority: priority.key,
-    deadline_at: sla.deadlineAt,
+    // The scheduler claims timers, never this row (the timers' projection keeps it NULL).
+    next_due_at: null,
+    // A reopening after the close: the issue is open again.
+    ...(trigger.kind === "reopened" && previous?.closed_at != null && reopenedAt >= previous.closed_at
+      ? { closed_at: null }
+      : {}),
   };
-  // Claim first: if we crash after posting the comment, the next attempt knows one may exist.
-  if (!previous) await saveTrackedIssue(deps.store, row);
+  const scope = { policy: planned.policy, priority: planned.priority, calendar: planned.calendar };
+  // Rows claim first: if we crash after posting the comment, the next attempt knows one may exist.
+  let written = false;
+  if (!previous) {
+    await saveTrackedIssue(deps.store, row);
+    await writeDecision(deps, row, decision, scope);
+    written = true;
+  }
 
   const plan = planLabels(labels, desired, policy);
-  plan.remove.push(
-    ...clock.removeLabels.filter((l) => labels.some((x) => x.toLowerCase() === l.toLowerCase())),
-  );
+  const timerLabelPlan = timerLabels(decision, labels);
+  plan.remove.push(...timerLabelPlan.remove);
   await applyLabelPlan(context.octokit, ref, plan, setup.labels);
+  for (const name of timerLabelPlan.add) await addLabel(context.octokit, ref, name);
 
   // The page first: the comment and the Slack notice say "paged" only once the outbox confirmed it.
   // A failed page does not hold up the comment; its error is thrown at the end (the delivery is
-  // retried, no sooner than Retry-After) and the retry, seeing the page still owed, sends it.
+  // retried, no sooner than Retry-After) and the retry, seeing the page still owed, sends it. A
+  // page is owed while the first response of a paging priority awaits its reply and none is open.
   const { pagerduty } = deps.notifiers;
-  const saved = { ...row, cycle: sla.cycle } as TrackedRow;
+  const saved = { ...row, cycle: first.cycle } as TrackedRow;
+  const triggerPage = pagesAtIntake(priority) && awaitsReply(first) && !first.paged;
+  const pagedAtClaim = first.paged;
+  let paged = first.paged;
   let pageError: unknown;
-  if (clock.triggerPage && pagerduty) {
+  if (triggerPage && pagerduty) {
     await once(
       deps,
       effectKey(saved, "page"),
@@ -253,7 +320,11 @@ export async function runIntake(
             pagerIssue(saved),
             `${priority.label}: ${key.repo}#${key.number} ${issue.title}`,
             "critical",
-            { type: verdict.type, priority: priority.key, deadline: new Date(sla.deadlineAt).toISOString() },
+            {
+              type: verdict.type,
+              priority: priority.key,
+              deadline: new Date(first.deadlineAt ?? row.deadline_at).toISOString(),
+            },
             log,
           ),
         ),
@@ -262,24 +333,14 @@ export async function runIntake(
       pageError = error;
     });
     if ((await getEffect(deps.store, effectKey(saved, "page")))?.status === "done") {
-      sla.paged = true;
-      row.paged_cycle = sla.cycle;
+      paged = true;
+      patchDecision(decision, first, { paged: true });
+      first = firstResponse(decision.timers);
     }
   }
-  const pagesNow = pagesAtIntake(priority) && pagerduty !== null && sla.paged && isRunning(sla.state);
-  const body = renderIntakeComment({
-    ...intakeView(
-      policy,
-      verdict,
-      priority,
-      sla.deadlineAt,
-      pagesNow,
-      setup.forms,
-      formLinks(setup, repository.html_url),
-    ),
-    fromOnCallPage: deps.origin === "pagerduty",
-  });
-  const digest = createHash("sha256").update(body).digest("hex");
+  const pagesNow = pagesAtIntake(priority) && pagerduty !== null && paged && awaitsReply(first);
+  const body = intakeBody(deps, setup, verdict, priority, decision.timers, pagesNow, repository.html_url);
+  const digest = digestOf(body);
   if (row.intake_comment_id === null || row.intake_comment_digest !== digest) {
     row.intake_comment_id = await upsertStickyComment(
       context.octokit,
@@ -297,7 +358,7 @@ export async function runIntake(
   const { slack } = deps.notifiers;
   let slackError: unknown;
   // "On-call paged" in Slack only once PagerDuty confirmed it.
-  if (clock.triggerPage && slack && sla.paged) {
+  if (triggerPage && slack && paged) {
     await once(
       deps,
       effectKey(saved, "production-down-slack"),
@@ -309,18 +370,85 @@ export async function runIntake(
     });
   }
   await saveTrackedIssue(deps.store, row);
+  if (!written) {
+    // A priority change moves every running timer to the new priority's rank.
+    await writeDecision(deps, row, decision, scope, priority.key !== previous?.priority ? before : []);
+  } else if (paged && !pagedAtClaim) {
+    // Written at the claim already: only the page confirmed since.
+    const patch = { paged: true };
+    const change = { kind: "update" as const, metric: "first_response" as const, cycle: first.cycle, patch };
+    await writeDecision(deps, row, { changes: [change], timers: decision.timers }, scope);
+  }
   if (pageError !== undefined || slackError !== undefined) throw pageError ?? slackError;
-  if (sla.nextDueAt !== null) deps.kickScheduler?.();
   log.info(
     {
       type: row.type,
       priority: row.priority,
       intake: row.intake,
-      state: sla.state,
-      deadline: new Date(sla.deadlineAt).toISOString(),
+      state: first.state === "met" && first.late ? "breached" : first.state,
+      deadline: new Date(first.deadlineAt ?? row.deadline_at).toISOString(),
+      ...(decision.transitions.length > 0 ? { timers: transitionSummary(decision) } : {}),
     },
     "intake applied",
   );
+}
+
+/**
+ * Renders the intake comment again after a timer event changed what it says (an update interval
+ * reset, started or stopped: the "Next update by …" line), from the issue's `timers` as the event
+ * leaves them, and edits it only when its text changed (the stored digest). `issue` is the issue
+ * as the event delivered it (body and labels);
+ * null reads it from GitHub ("Get an issue", https://docs.github.com/en/rest/issues/issues#get-an-issue).
+ * An issue whose intake comment was never posted is left to intake. Throws what GitHub throws.
+ */
+export async function refreshIntakeComment(
+  deps: HandlerDeps,
+  gh: GitHub,
+  row: TrackedRow,
+  issue: IntakeIssue | null,
+  log: Logger,
+  timers: readonly Timer[],
+): Promise<void> {
+  if (row.intake_comment_id === null) return;
+  const ref = issueRef(row);
+  const data = issue ?? ((await gh.rest.issues.get({ ...ref })).data as unknown as IntakeIssue);
+  // A channel-opened issue is read with its channel's pinned setup, as intake read it.
+  const pinned = await channelIssueDeps({ issue: { ...data } }, deps, row);
+  const setup = await pinned.setups.get(gh, { owner: ref.owner, repo: ref.repo });
+  const labels = (data.labels ?? []).flatMap((l) => {
+    const name = typeof l === "string" ? l : l?.name;
+    return name ? [name] : [];
+  });
+  const verdict = classifyIssue({ body: data.body ?? "", labels, forms: setup.forms, policy: setup.policy });
+  const priority = findPriority(setup.policy, row.priority);
+  const first = firstResponse(timers);
+  const pagesNow =
+    pagesAtIntake(priority) && pinned.notifiers.pagerduty !== null && first.paged && awaitsReply(first);
+  const repoUrl = row.html_url.replace(/\/issues\/\d+$/, "");
+  const body = intakeBody(pinned, setup, verdict, priority, timers, pagesNow, repoUrl);
+  const digest = digestOf(body);
+  if (row.intake_comment_digest === digest) return;
+  const id = await upsertStickyComment(
+    gh,
+    ref,
+    INTAKE_MARKER,
+    body,
+    { id: row.intake_comment_id, mayExist: true },
+    deps.self,
+  );
+  await updateTrackedUnleased(deps.store, row, {
+    intake_comment_id: id,
+    intake_comment_digest: digest,
+    updated_at: deps.clock.now(),
+  });
+  log.debug({ nextUpdate: nextUpdateAt(timers) }, "intake comment refreshed");
+}
+
+/** The parts of an issue (webhook or REST shape) the intake comment is rendered from. */
+export interface IntakeIssue {
+  body?: string | null;
+  labels?: Array<string | { name?: string } | null>;
+  created_at?: string;
 }
 
 /** `issues.labeled`: a team member choosing a priority label re-classifies the issue. */

@@ -1,20 +1,16 @@
 import type { Context, Logger } from "probot";
 import type { Policy } from "../domain/policy.js";
-import { nextDueAt } from "../domain/sla/clock.js";
-import {
-  asksOnClose,
-  onPostMortemLabel,
-  reminderDue,
-  renderPostMortemQuestion,
-  renderPostMortemReminder,
-} from "../domain/sla/post-mortem.js";
+import { asksOnClose, renderPostMortemQuestion } from "../domain/sla/post-mortem.js";
+import type { LifecycleEvent } from "../domain/timers/lifecycle.js";
 import type { GitHub } from "../github/octokit.js";
 import { isBot } from "../helpers/is-bot.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
+import { once } from "../outbox/index.js";
 import { getTrackedIssue, repoKey, type TrackedRow } from "../store/intake-store.js";
-import { releaseLease, updateTracked, updateTrackedUnleased } from "../store/tracking-store.js";
+import { updateTrackedUnleased } from "../store/tracking-store.js";
 import type { HandlerDeps } from "./deps.js";
-import { issueRef, once } from "./sla.js";
+import { issueRef } from "./sla.js";
+import { runLifecycle } from "./timers.js";
 
 /** After a close: a Production-down issue gets one comment asking whether a post-mortem is due. */
 export async function askForPostMortem(
@@ -41,7 +37,11 @@ export function isPostMortemLabel(label: string, policy: Policy): boolean {
   );
 }
 
-/** `post-mortem: required` starts the follow-up's clock; `post-mortem: done` meets it. Humans only. */
+/**
+ * `post-mortem: required` starts the follow-up's timer (`post_mortem.due` on the calendar clock,
+ * reminded by the scheduler until done); `post-mortem: done` meets it. Humans only: a label set by
+ * a bot starts nothing. The row keeps `pm_state` (`required`, `done`) for readers of the table.
+ */
 export async function handlePostMortemLabel(
   context: Context<"issues.labeled">,
   deps: HandlerDeps,
@@ -53,41 +53,23 @@ export async function handlePostMortemLabel(
   if (!label || isBot(sender)) return void log.debug("post-mortem label set by a bot: ignored");
   const row = await getTrackedIssue(deps.store, key);
   if (!row) return void log.info("post-mortem label on an untracked issue: ignored");
-  const patch = onPostMortemLabel(row, label.name, policy, deps.clock.now());
-  if (!patch) return void log.debug({ state: row.pm_state }, "post-mortem label changes nothing");
-  await updateTrackedUnleased(deps.store, row, { ...patch, updated_at: deps.clock.now() });
-  if (patch.pm_state === "required") deps.kickScheduler?.();
-  log.info({ state: patch.pm_state }, "post-mortem follow-up updated");
-}
-
-/**
- * The scheduler's post-mortem step for a claimed row whose SLA clock has nothing due: at the
- * deadline, one reminder to the escalation handles. Returns false when there was nothing to do.
- */
-export async function remindPostMortem(
-  deps: HandlerDeps,
-  gh: GitHub,
-  row: TrackedRow,
-  policy: Policy,
-  log: Logger = deps.log,
-): Promise<boolean> {
   const now = deps.clock.now();
-  if (!reminderDue(row, now) || row.pm_due_at === null) return false;
-  const posted = await once(deps, `${row.repo}#${row.number}:pm-reminder`, "skip", async () => {
-    await gh.rest.issues.createComment({
-      ...issueRef(row),
-      body: renderPostMortemReminder(policy, row.pm_due_at ?? now),
-    });
+  const required = label.name.toLowerCase() === policy.postMortem.requiredLabel.toLowerCase();
+  const event: LifecycleEvent = required
+    ? { kind: "post-mortem-required", at: now }
+    : { kind: "post-mortem-done", at: now, by: sender.login };
+  const { decision } = await runLifecycle({ deps, gh: context.octokit, row, policy, log }, event);
+  const timer = decision.timers.find((t) => t.metric === "post_mortem");
+  if (decision.changes.length === 0 || !timer) {
+    return void log.debug({ state: row.pm_state }, "post-mortem label changes nothing");
+  }
+  const state = required ? "required" : "done";
+  await updateTrackedUnleased(deps.store, row, {
+    pm_state: state,
+    ...(required
+      ? { pm_required_at: timer.startedAt, pm_due_at: timer.deadlineAt }
+      : { pm_done_at: timer.metAt ?? now }),
+    updated_at: now,
   });
-  const slaNext = nextDueAt({ state: row.state, atRiskAt: row.at_risk_at, deadlineAt: row.deadline_at });
-  await updateTracked(
-    deps.store,
-    row,
-    deps.owner,
-    { pm_state: "overdue", next_due_at: slaNext, updated_at: now },
-    { release: true },
-  );
-  await releaseLease(deps.store, row, deps.owner);
-  if (posted) withIssue(log, issueKey(row)).info("post-mortem reminder posted");
-  return true;
+  log.info({ state }, "post-mortem follow-up updated");
 }

@@ -8,11 +8,9 @@ import {
 } from "../channels/claims.js";
 import type { ClaimKey } from "../channels/store.js";
 import type { Policy } from "../domain/policy.js";
-import { onReplan } from "../domain/sla/clock.js";
-import { removeLabel } from "../github/labels.js";
 import { CONFIG_PATH, FORMS_DIR, readSetupSnapshot } from "../github/repo-setup.js";
 import { describeError } from "../helpers/describe-error.js";
-import { bound, issueKey } from "../helpers/issue-log.js";
+import { bound, issueKey, withIssue } from "../helpers/issue-log.js";
 import {
   CHECK_RUN_OUTPUT_MAX_BYTES,
   clip,
@@ -21,11 +19,10 @@ import {
   lazyList,
   utf8Bytes,
 } from "../helpers/limits.js";
-import { getTrackedIssue } from "../store/intake-store.js";
-import { pendingForRepo, updateTrackedUnleased } from "../store/tracking-store.js";
+import { getTrackedIssue, type IssueKey } from "../store/intake-store.js";
 import type { HandlerDeps } from "./deps.js";
-import { findPriority, issueRef, withIssueLock } from "./sla.js";
-import { toColumns, toSlaRecord } from "./sla-record.js";
+import { withIssueLock } from "./sla.js";
+import { runLifecycle, transitionSummary } from "./timers.js";
 
 export const CHECK_NAME = "support-sla config";
 /** One problem line: messages are short; a longer one quotes some input at length. */
@@ -120,7 +117,7 @@ export async function handlePush(context: Context<"push">, deps: HandlerDeps): P
   const log = bound(context.log, "repo", key);
   const setup = deps.setups.remember(key, snapshot);
   log.info({ problems: snapshot.problems.length }, "support setup refreshed");
-  // A broken config changes nothing; a valid one re-plans the running clocks (unchanged ones stay).
+  // A broken config changes nothing; a valid one re-plans the timers (unchanged ones stay).
   if (snapshot.policy) await replanRepo(context, deps, key, setup.policy, log);
 }
 
@@ -191,7 +188,39 @@ async function recheckClaimPeers(
   if (failure !== null) throw failure;
 }
 
-/** A config change moves the deadlines of the repo's issues still waiting for a first response. */
+/**
+ * The issues of `repo` a config change may move: open ones (a metric turned on starts there) and
+ * those with a timer still running (a closed issue's post-mortem, a breached first response), by
+ * number.
+ */
+async function issuesToReplan(deps: HandlerDeps, repo: string): Promise<IssueKey[]> {
+  return await deps.store.db
+    .selectFrom("tracked_issues as i")
+    .select(["i.repo", "i.number"])
+    .where("i.repo", "=", repo)
+    .where((eb) =>
+      eb.or([
+        eb("i.closed_at", "is", null),
+        eb.exists(
+          eb
+            .selectFrom("timers as t")
+            .select("t.metric")
+            .whereRef("t.repo", "=", "i.repo")
+            .whereRef("t.number", "=", "i.number")
+            .where("t.state", "in", ["pending", "at-risk", "breached"]),
+        ),
+      ]),
+    )
+    .orderBy("i.number")
+    .execute();
+}
+
+/**
+ * A config change re-plans the timers of the repo's issues (src/domain/timers/lifecycle.ts,
+ * `replan`): running timers get the new targets and clocks, metrics turned off are cancelled,
+ * metrics turned on start on open issues, and every running timer takes its priority's new rank.
+ * The intake comment follows when an update interval started or stopped.
+ */
 async function replanRepo(
   context: Context<"push">,
   deps: HandlerDeps,
@@ -199,40 +228,22 @@ async function replanRepo(
   policy: Policy,
   log: Logger,
 ): Promise<void> {
-  const calendar = deps.calendars.for(policy);
   let moved = 0;
-  for (const pending of await pendingForRepo(deps.store, repo)) {
-    await withIssueLock(deps, pending, async () => {
-      const row = await getTrackedIssue(deps.store, pending);
+  for (const key of await issuesToReplan(deps, repo)) {
+    await withIssueLock(deps, key, async () => {
+      const row = await getTrackedIssue(deps.store, key);
       if (!row) return;
-      const priority = findPriority(policy, row.priority);
-      const decision = onReplan(
-        toSlaRecord(row),
-        priority,
-        calendar,
-        policy.escalation.warnAt,
-        deps.clock.now(),
+      const issueLog = withIssue(log, issueKey(row));
+      const scope = { deps, gh: context.octokit, row, policy, log: issueLog };
+      const { decision } = await runLifecycle(
+        scope,
+        { kind: "replan", at: deps.clock.now() },
+        { rerank: true },
       );
-      if (!decision.replanned || !decision.changed) return;
-      if (decision.removeAtRiskLabel) await removeLabel(context.octokit, issueRef(row), policy.labels.atRisk);
-      await updateTrackedUnleased(deps.store, row, {
-        ...toColumns(decision.patch, row.cycle),
-        updated_at: deps.clock.now(),
-      });
+      if (decision.transitions.length === 0) return;
       moved++;
-      log.debug(
-        {
-          issue: issueKey(row),
-          ...(decision.patch.deadlineAt !== undefined
-            ? { deadline: new Date(decision.patch.deadlineAt).toISOString() }
-            : {}),
-        },
-        "deadline re-planned for the new config",
-      );
+      issueLog.debug({ timers: transitionSummary(decision) }, "timers re-planned for the new config");
     });
   }
-  if (moved > 0) {
-    deps.kickScheduler?.();
-    log.info({ moved }, "pending deadlines re-planned for the new config");
-  }
+  if (moved > 0) log.info({ moved }, "pending deadlines re-planned for the new config");
 }

@@ -1,17 +1,20 @@
 import type { Logger } from "probot";
 import type { Policy, PriorityPolicy } from "../domain/policy.js";
-import { onTeamResponse } from "../domain/sla/clock.js";
-import { responseSlackText } from "../domain/sla/messages.js";
-import { isTeamResponse, needsTeamLookup, type ResponseComment } from "../domain/sla/response.js";
-import { addLabel, removeLabel } from "../github/labels.js";
+import {
+  commentAuthorRole,
+  isTeamResponse,
+  needsTeamLookup,
+  type ResponseComment,
+} from "../domain/sla/response.js";
+import type { Metric } from "../domain/timers/timer.js";
 import type { GitHub, IssueRef } from "../github/octokit.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
 import type { SlaNotice } from "../notify/index.js";
-import { deliver, type EffectOptions, runEffect } from "../notify/outbox.js";
 import type { IssueKey, TrackedRow } from "../store/intake-store.js";
-import { releaseNamedLease, tryAcquireLease, updateTrackedUnleased } from "../store/tracking-store.js";
+import { releaseNamedLease, tryAcquireLease } from "../store/tracking-store.js";
 import type { AppDeps, HandlerDeps } from "./deps.js";
-import { toColumns, toSlaRecord } from "./sla-record.js";
+import type { IntakeIssue } from "./intake.js";
+import { runLifecycle, transitionSummary } from "./timers.js";
 
 /** Another replica is working on the issue: the caller retries shortly. */
 export class IssueBusyError extends Error {}
@@ -46,32 +49,9 @@ export function withNamedLock<T>(deps: AppDeps, name: string, task: () => Promis
   });
 }
 
-/**
- * Runs a side effect once per key, however often its transition is retried; the outbox records it
- * `done` only once it succeeded (see `runEffect` in notify/outbox.ts for what a failure does).
- * `rerun` effects are idempotent (labels, a comment checked by marker, a PagerDuty event with its
- * dedup key) and run again after an interrupted try; `skip` effects (a Slack message) are not
- * repeated when a try may have landed: at most once beats twice. `options.log` (bound to the
- * issue) takes failure lines; default the handler's log.
- */
-export async function once(
-  deps: AppDeps,
-  key: string,
-  onInterrupted: "rerun" | "skip",
-  effect: () => Promise<void>,
-  options: EffectOptions = {},
-): Promise<boolean> {
-  const log = options.log ?? (deps as Partial<HandlerDeps>).log;
-  return await runEffect(deps, key, onInterrupted, effect, { ...options, log });
-}
-
 export function issueRef(row: Pick<TrackedRow, "repo" | "number">): IssueRef {
   const [owner = "", repo = ""] = row.repo.split("/");
   return { owner, repo, issue_number: row.number };
-}
-
-export function effectKey(row: Pick<TrackedRow, "repo" | "number" | "cycle">, name: string): string {
-  return `${row.repo}#${row.number}:c${row.cycle}:${name}`;
 }
 
 export function findPriority(policy: Policy, key: string): PriorityPolicy {
@@ -121,9 +101,41 @@ export async function commentCounts(
 }
 
 /**
- * Records a team reply on a tracked issue: met (or breached, late), the at-risk label removed,
- * an open page acknowledged, the channel told when it had been warned. `log` defaults to the
- * handler's; either way the lines carry the issue.
+ * Who wrote a comment, for the timers (`commentAuthorRole`): `team`, `customer` or `none`,
+ * asking GitHub about team membership only when the cheaper rules leave it open.
+ */
+export async function commentRole(
+  deps: AppDeps,
+  gh: GitHub,
+  comment: CommentLike,
+  row: Pick<TrackedRow, "author">,
+  policy: Policy,
+): Promise<"team" | "customer" | "none"> {
+  const issue = { authorLogin: row.author };
+  const members =
+    comment.user && needsTeamLookup(comment, issue, policy.team)
+      ? await deps.teams.membersAmong(gh, policy.team.teams, comment.user.login)
+      : new Set<string>();
+  return commentAuthorRole(comment, issue, policy.team, members);
+}
+
+export interface TeamResponseOptions {
+  /**
+   * The metrics the reply meets; default every one a team comment meets (first response, next
+   * reply, the update interval). A PagerDuty acknowledgement is a first response only.
+   */
+  metrics?: readonly Metric[];
+  /** The issue as the event delivered it, for the intake comment; absent: read from GitHub if needed. */
+  issue?: IntakeIssue;
+}
+
+/**
+ * Records a team reply at `at` by `by` on the issue's timers (src/domain/timers/lifecycle.ts): the
+ * first response and the next reply met (late: breached), the update interval reset, the labels
+ * of their levels removed, an open page acknowledged, the channel told when it had been warned,
+ * the intake comment's next update moved. Returns false when nothing was recorded (already met,
+ * nothing running, a reply older than the cycle). `log` defaults to the handler's; either way the
+ * lines carry the issue. Throws what the store, GitHub and the notifiers throw.
  */
 export async function applyTeamResponse(
   deps: HandlerDeps,
@@ -133,47 +145,50 @@ export async function applyTeamResponse(
   at: number,
   by: string,
   parentLog: Logger = deps.log,
+  options: TeamResponseOptions = {},
 ): Promise<boolean> {
   const log = withIssue(parentLog, issueKey(row));
-  const priority = findPriority(policy, row.priority);
-  const calendar = deps.calendars.for(policy);
-  const decision = onTeamResponse(toSlaRecord(row), at, by, calendar, priority);
-  if (!decision.record) return false;
-  const ref = issueRef(row);
-  if (decision.removeAtRiskLabel) await removeLabel(gh, ref, policy.labels.atRisk);
-  if (decision.addBreachedLabel) await addLabel(gh, ref, policy.labels.breached);
-  if (decision.removeBreachedLabel) await removeLabel(gh, ref, policy.labels.breached);
-  const { pagerduty, slack } = deps.notifiers;
-  if (decision.acknowledgePage && pagerduty) {
-    await once(
-      deps,
-      effectKey(row, "page-ack"),
-      "rerun",
-      () => deliver("pagerduty", () => pagerduty.acknowledge(pagerIssue(row), log)),
-      { channel: "pagerduty", log },
-    );
+  const { decision } = await runLifecycle(
+    { deps, gh, row, policy, log },
+    { kind: "team-comment", at, by, ...(options.metrics ? { metrics: options.metrics } : {}) },
+    { issue: options.issue ?? null },
+  );
+  if (decision.changes.length === 0) return false;
+  const first = decision.transitions.find((t) => t.metric === "first_response" && t.change === "met");
+  if (first) {
+    const state = first.late ? "breached" : "met";
+    log.info({ by, late: first.late ?? false, state }, "first team response recorded");
   }
-  if (slack && (row.state === "at-risk" || row.state === "breached")) {
-    const text = responseSlackText({
-      by,
-      at,
-      deadlineAt: row.deadline_at,
-      businessMs: decision.patch.businessMs ?? 0,
-      businessClock: priority.clock === "business",
-    });
-    await once(
-      deps,
-      effectKey(row, "response-slack"),
-      "skip",
-      () => deliver("slack", () => slack.notify(notice(row, policy, "met", text), log)),
-      { channel: "slack", log },
-    );
+  const others = decision.transitions.filter((t) => t !== first);
+  if (others.length > 0) {
+    log.info({ by, timers: transitionSummary({ ...decision, transitions: others }) }, "team reply recorded");
   }
-  await updateTrackedUnleased(deps.store, row, {
-    ...toColumns(decision.patch, row.cycle),
-    ...(decision.patch.state === "breached" && row.breached_at == null ? { breached_at: at } : {}),
-    updated_at: deps.clock.now(),
-  });
-  log.info({ by, late: decision.late, state: decision.patch.state }, "first team response recorded");
+  return true;
+}
+
+/**
+ * Records a customer comment at `at` by `by` on the issue's timers: the next-reply timer started when the
+ * team replied before and none runs (it counts from the oldest unanswered comment), and a waiting
+ * pause lifted (the resolution resumes at the comment and the waiting label comes off). Recorded
+ * once however often the comment is delivered. `open`: the issue is open (a comment on a closed
+ * issue starts no next reply). Returns false when nothing changed.
+ */
+export async function applyCustomerComment(
+  deps: HandlerDeps,
+  gh: GitHub,
+  row: TrackedRow,
+  policy: Policy,
+  at: number,
+  by: string,
+  log: Logger,
+  open: boolean,
+): Promise<boolean> {
+  const { decision } = await runLifecycle(
+    { deps, gh, row, policy, log },
+    { kind: "customer-comment", at, by },
+    { open },
+  );
+  if (decision.changes.length === 0) return false;
+  log.info({ timers: transitionSummary(decision) }, "customer comment recorded");
   return true;
 }

@@ -1,11 +1,11 @@
 import type { Probot } from "probot";
 import { describeError } from "../helpers/describe-error.js";
+import { once } from "../outbox/index.js";
 import { buildReport } from "../report/aggregate.js";
-import { loadReportRows } from "../report/query.js";
+import { loadReportRows, loadReportTimers } from "../report/query.js";
 import { renderWeeklyIssue, weeklyReportDue, weekWindow } from "../report/weekly.js";
 import { getMeta, releaseNamedLease, setMeta, tryAcquireLease } from "../store/tracking-store.js";
 import type { AppDeps } from "./deps.js";
-import { once } from "./sla.js";
 
 /**
  * `report.weekly`: last week's SLA report posted as an issue in each repo that asks for it, once
@@ -59,7 +59,8 @@ async function postWeeklyReport(
     if (!week) return false;
     const window = weekWindow(week, policy.calendar.timezone);
     const rows = await loadReportRows(deps.store, { repo, ...window });
-    const report = buildReport(rows, { repo, ...window, now, policy });
+    const timers = await loadReportTimers(deps.store, { repo, ...window });
+    const report = buildReport(rows, { repo, ...window, now, policy, timers });
     const issue = renderWeeklyIssue(report, week);
     await once(deps, `${metaKey}:${week}`, "skip", async () => {
       await gh.rest.issues.create({ owner, repo: name, title: issue.title, body: issue.body });

@@ -2,13 +2,6 @@ import { createPagerDutyNotifier, PAGERDUTY_EVENTS_URL, type PagerDutyNotifier }
 import type { NotifyLogger, RetryOptions } from "./retry.js";
 import { createSlackNotifier, type SlackNotifier } from "./slack.js";
 
-export {
-  deliver,
-  EFFECT_GIVE_UP_AFTER_MS,
-  EffectFailedError,
-  retryAfterOf,
-  runEffect,
-} from "./outbox.js";
 export type {
   PagerDutyAction,
   PagerDutyEvent,
@@ -47,7 +40,7 @@ export interface NotifyDeps {
 /**
  * The app's notifiers make one request per attempt (10 s timeout) and never sleep in memory:
  * a failure goes back to the outbox, which retries it through the store (the inbox or the
- * scheduler, surviving a restart, no sooner than the receiver's Retry-After). See notify/outbox.ts.
+ * scheduler, surviving a restart, no sooner than the receiver's Retry-After). See outbox/effects.ts.
  */
 export const APP_NOTIFY_RETRY: RetryOptions = { attempts: 1 };
 

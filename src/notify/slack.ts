@@ -1,3 +1,4 @@
+import type { Metric } from "../domain/timers/timer.js";
 import { formatLocal, formatUtc, neutralizeInvisible } from "../github/markdown.js";
 import { clip, prefixWithin } from "../helpers/limits.js";
 import { redact, urlSecrets } from "./redact.js";
@@ -35,8 +36,10 @@ export interface SlaNotice {
   typeLabel: string;
   /** The priority label as it appears on the issue, e.g. "priority: urgent". */
   priorityLabel: string;
-  /** First-response deadline, epoch ms. */
+  /** The deadline the notice is about (the first response's unless `metric` says otherwise), epoch ms. */
   deadline: number;
+  /** The SLA metric whose deadline it is (issue 12); absent: `first_response`. */
+  metric?: Metric;
   /** The repo's IANA time zone, in which the deadline is shown next to UTC. */
   timezone: string;
   /** Extra plain text, e.g. who is mentioned on the issue. Escaped, never parsed as markup. */
@@ -118,6 +121,14 @@ const HEADLINES: Record<SlaNoticeKind, { emoji: string; headline: string; due: s
   met: { emoji: ":white_check_mark:", headline: "First response sent", due: "first response was due" },
 };
 
+/** How the deadline line names a metric other than the first response. */
+const DUE_NAMES: Record<Exclude<Metric, "first_response">, string> = {
+  next_reply: "next reply",
+  resolution: "resolution",
+  updates: "update",
+  post_mortem: "post-mortem",
+};
+
 // Slack rejects a text object over 3,000 characters (SLACK_SECTION_TEXT_MAX); stay well under it.
 const MAX_EXTRA_TEXT = 2_000;
 /** Labels and the zone name, before escaping (which at most quintuples them: `&` → `&amp;`). */
@@ -130,7 +141,11 @@ const MAX_LABEL = 100;
  * 3 blocks, and `text` far under 40,000 (https://api.slack.com/reference/block-kit/blocks).
  */
 export function renderSlackMessage(notice: SlaNotice): SlackMessage {
-  const { emoji, headline, due } = HEADLINES[notice.kind];
+  const { emoji, headline } = HEADLINES[notice.kind];
+  const due =
+    notice.metric && notice.metric !== "first_response"
+      ? HEADLINES[notice.kind].due.replace("first response", DUE_NAMES[notice.metric])
+      : HEADLINES[notice.kind].due;
   const link = slackLink(notice.issue);
   const deadline = formatDeadline(notice.deadline, notice.timezone);
   const deadlineText = deadline.local ? `${deadline.local} (${deadline.utc})` : deadline.utc;

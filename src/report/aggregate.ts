@@ -1,8 +1,17 @@
-import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
-import { formatDuration } from "../domain/duration.js";
+import type { BusinessCalendar } from "../domain/business-hours.js";
 import type { Policy, PriorityPolicy } from "../domain/policy.js";
 import type { SlaTarget } from "../domain/sla/clock.js";
 import { targetFromColumns } from "../handlers/sla-record.js";
+import {
+  calendarOf,
+  displayName,
+  iso,
+  spread,
+  summariseTargets,
+  targetText,
+  trackedTargets,
+} from "./common.js";
+import { buildMetrics } from "./metrics.js";
 import {
   type BreachKind,
   REPORT_CHANNELS,
@@ -11,11 +20,12 @@ import {
   type ReportPriority,
   type ReportRow,
   type ReportStats,
-  type ReportTarget,
+  type ReportTimer,
   type ReportType,
   type SlaReport,
-  type Spread,
 } from "./types.js";
+
+export { displayName, NOT_RECORDED, nearestRank, targetText } from "./common.js";
 
 export interface ReportOptions {
   /** `owner/name`; compared without regard to case. */
@@ -37,6 +47,12 @@ export interface ReportOptions {
    * shows no target rather than the default's, which may not be the repo's.
    */
   policyIsRepos?: boolean | undefined;
+  /**
+   * The timers of the repo (any: those of other repos, other metrics or started outside the
+   * window are left out), for the next-reply and resolution figures (`metrics`) and the pauses.
+   * Absent: the report has neither (`support-sla report` always passes them).
+   */
+  timers?: readonly ReportTimer[] | undefined;
 }
 
 export type Outcome =
@@ -81,82 +97,11 @@ export function outcomeOf(row: ReportRow, now: number): Outcome {
   }
 }
 
-/** Nearest-rank percentile (`p` a whole percent, 1 … 100): the value at rank ⌈p·n/100⌉ of the sorted values. */
-export function nearestRank(values: readonly number[], p: number): number | null {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.max(1, Math.ceil((p * sorted.length) / 100));
-  return sorted[rank - 1] ?? null;
-}
-
-const spread = (values: number[]): Spread => ({
-  median: nearestRank(values, 50),
-  p90: nearestRank(values, 90),
-});
-
-/** The label without its `priority:` / `type:` prefix, capitalised: `priority: production down` → `Production down`. */
-export function displayName(label: string): string {
-  const bare = label.replace(/^[^:]{1,20}:\s*/, "").trim() || label;
-  return bare.charAt(0).toUpperCase() + bare.slice(1);
-}
-
-/** `30 min, 24/7`, `1 h business time`, `next business day`. */
-export function targetText(target: SlaTarget): string {
-  if (target.response.kind === "next-business-day") return "next business day";
-  return `${formatDuration(target.response.ms)}${target.clock === "business" ? " business time" : ", 24/7"}`;
-}
-
-/** The text of a target nobody recorded (issues tracked before the store kept targets). */
-export const NOT_RECORDED = "not recorded";
-
-const issuesText = (n: number) => `${n} issue${n === 1 ? "" : "s"}`;
-
-/**
- * The distinct targets of one priority's rows, most issues first (then in order of first
- * appearance), "not recorded" last.
- */
-function trackedTargets(rows: readonly ReportRow[]): ReportTarget[] {
-  const found = new Map<string, ReportTarget>();
-  for (const row of rows) {
-    const target = targetFromColumns(row);
-    const key = target === null ? "" : JSON.stringify(target);
-    const entry = found.get(key);
-    if (entry) entry.issues++;
-    else {
-      found.set(key, {
-        text: target === null ? NOT_RECORDED : targetText(target),
-        response: target?.response ?? null,
-        clock: target?.clock ?? null,
-        issues: 1,
-      });
-    }
-  }
-  const known = [...found.values()].filter((t) => t.response !== null);
-  known.sort((a, b) => b.issues - a.issues);
-  return [...known, ...[...found.values()].filter((t) => t.response === null)];
-}
-
-/** Targets named one by one in the summary before "…and N more targets". */
-const MAX_TARGETS_NAMED = 3;
-
-/**
- * One line for the target column: the one target, or each (at most {@link MAX_TARGETS_NAMED},
- * then "…and N more targets") with its issue count; without issues, the configured target or `—`.
- */
-function summariseTargets(tracked: readonly ReportTarget[], configured: string | null): string {
-  const [only] = tracked;
-  if (only === undefined) return configured ?? "—";
-  if (tracked.length === 1) return only.text;
-  const named = tracked.slice(0, MAX_TARGETS_NAMED).map((t) => `${t.text} (${issuesText(t.issues)})`);
-  const more = tracked.length - named.length;
-  return `${named.join("; ")}${more > 0 ? `; …and ${more} more targets` : ""}`;
-}
-
 function priorityEntry(
   base: Pick<ReportPriority, "key" | "label" | "name" | "configured" | "inPolicy">,
   rows: readonly ReportRow[],
 ): ReportPriority {
-  const tracked = trackedTargets(rows);
+  const tracked = trackedTargets(rows.map(targetFromColumns));
   const only = tracked.length === 1 ? tracked[0] : undefined;
   return {
     key: base.key,
@@ -227,15 +172,6 @@ function allowedMs(
   }
 }
 
-function calendarOf(policy: Policy): BusinessCalendar | null {
-  try {
-    return createCalendar(policy.calendar);
-  } catch {
-    return null;
-  }
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
 /**
  * The channel of a row: `github` unless the store linked the issue to a PagerDuty incident or a
  * Slack request (an unknown value counts as `github`, so that the channels add up to the total).
@@ -247,7 +183,9 @@ const newTally = (): Tally => ({ rows: [], outcomes: [], ofTarget: [] });
 
 /**
  * The SLA report of `rows` (any rows: those of other repos or outside the window are left out),
- * with totals per priority, per priority × type and per channel (`row.channel`, default GitHub).
+ * with totals per priority, per priority × type and per channel (`row.channel`, default GitHub);
+ * with `options.timers`, also next reply and resolution per priority × type and their pauses
+ * (`metrics`, `pauses`: see src/report/metrics.ts). Uses the policy's calendar for counts.
  */
 export function buildReport(rows: readonly ReportRow[], options: ReportOptions): SlaReport {
   const { policy, now, since, until } = options;
@@ -296,6 +234,34 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
     }
     if (!types.some((t) => t.key === row.type)) {
       types.push({ key: row.type, label: row.type, name: displayName(row.type), inPolicy: false });
+    }
+  }
+
+  const timers = options.timers?.filter(
+    (t) =>
+      t.repo.toLowerCase() === repo &&
+      (since === undefined || t.startedAt >= since) &&
+      (until === undefined || t.startedAt < until),
+  );
+  // A timer's issue may have its first-response clock outside the window, under a priority or
+  // type no issue of the window has.
+  for (const timer of timers ?? []) {
+    if (!priorities.some((p) => p.key === timer.priority)) {
+      priorities.push(
+        priorityEntry(
+          {
+            key: timer.priority,
+            label: timer.priority,
+            name: displayName(timer.priority),
+            configured: null,
+            inPolicy: false,
+          },
+          [],
+        ),
+      );
+    }
+    if (!types.some((t) => t.key === timer.type)) {
+      types.push({ key: timer.type, label: timer.type, name: displayName(timer.type), inPolicy: false });
     }
   }
 
@@ -380,5 +346,8 @@ export function buildReport(rows: readonly ReportRow[], options: ReportOptions):
       name: c.name,
       stats: stats(byChannel.get(c.key) ?? newTally()),
     })),
+    ...(timers === undefined
+      ? {}
+      : buildMetrics(timers, { priorities, types, policy, policyIsRepos, calendar, now })),
   };
 }

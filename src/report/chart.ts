@@ -1,12 +1,18 @@
 import { parse, View } from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
 import { formatPercent } from "./markdown.js";
-import type { ReportStats, SlaReport } from "./types.js";
+import {
+  REPORT_METRICS,
+  type ReportMetricKey,
+  type ReportStats,
+  type ReportTimerStats,
+  type SlaReport,
+} from "./types.js";
 
 /** The name of the bar layer: its Vega marks group carries `${BAR_MARK}_marks` as a class. */
 export const BAR_MARK = "outcome_bars";
 
-/** The outcomes the chart shows per priority, in bar order; cancelled issues are left out. */
+/** The outcomes the chart shows per priority, in bar order; cancelled issues (and timers) are left out. */
 export const CHART_STATES = ["met", "breached", "still running"] as const;
 export type ChartState = (typeof CHART_STATES)[number];
 
@@ -28,6 +34,120 @@ interface ChartDatum {
   description: string;
 }
 
+/** What the chart draws: the first response (the default) or one of the timed metrics. */
+export type ChartMetric = "first_response" | ReportMetricKey;
+
+/** One group's figures, whatever the metric: issues for the first response, timers for the others. */
+interface BarStats {
+  total: number;
+  met: number;
+  breached: number;
+  /** Of breached: met after the deadline. */
+  late: number;
+  /** Of breached: not met. */
+  unmet: number;
+  running: number;
+  cancelled: number;
+  attainment: number | null;
+}
+
+/** How the chart names a metric's things. */
+interface ChartWords {
+  noun: string;
+  late: string;
+  unmet: string;
+  title: string;
+  /** What the three bars mean. */
+  legend: string;
+}
+
+const fromIssues = (s: ReportStats): BarStats => ({
+  total: s.issues,
+  met: s.met,
+  breached: s.breached,
+  late: s.breachedAnswered,
+  unmet: s.breachedUnanswered,
+  running: s.running,
+  cancelled: s.cancelled,
+  attainment: s.attainment,
+});
+
+const fromTimers = (s: ReportTimerStats): BarStats => ({
+  total: s.timers,
+  met: s.met,
+  breached: s.breached,
+  late: s.breachedMet,
+  unmet: s.breachedOpen,
+  running: s.running,
+  cancelled: s.cancelled,
+  attainment: s.attainment,
+});
+
+const LEGENDS: Record<ChartMetric, string> = {
+  first_response:
+    "met, breached (answered late or not at all) and still running (unanswered, deadline ahead)",
+  next_reply:
+    "replies owed: met, breached (answered late or not at all) and still running (unanswered, deadline ahead)",
+  resolution:
+    "met, breached (resolved late, or unresolved past the deadline) and still running (deadline ahead); paused time does not count",
+};
+
+/** One group of bars per priority: its name, its targets and its figures. */
+interface ChartGroup {
+  name: string;
+  target: string;
+  stats: BarStats;
+}
+
+/**
+ * The chart's groups and words for `metric`. The first response shows every priority of the
+ * report; a timed metric shows the priorities that had timers of it. Throws when the report was
+ * built without timers and a timed metric is asked for.
+ */
+function chartInput(
+  report: SlaReport,
+  metric: ChartMetric,
+): { groups: ChartGroup[]; overall: BarStats; words: ChartWords } {
+  const named = (key: string) => report.priorities.find((x) => x.key === key);
+  if (metric === "first_response") {
+    return {
+      groups: report.byPriority.map(({ priority, stats }) => ({
+        name: named(priority)?.name ?? priority,
+        target: named(priority)?.target ?? "—",
+        stats: fromIssues(stats),
+      })),
+      overall: fromIssues(report.overall),
+      words: {
+        noun: "issue",
+        late: "answered late",
+        unmet: "unanswered",
+        title: "First response",
+        legend: LEGENDS.first_response,
+      },
+    };
+  }
+  const figures = report.metrics?.find((m) => m.metric === metric);
+  const meta = REPORT_METRICS.find((m) => m.key === metric);
+  if (!figures || !meta) throw new Error(`the report has no ${metric} figures: it was built without timers`);
+  return {
+    groups: figures.byPriority
+      .filter((p) => p.stats.timers + p.stats.cancelled > 0)
+      .map((p) => ({
+        name: named(p.priority)?.name ?? p.priority,
+        target: p.target,
+        stats: fromTimers(p.stats),
+      })),
+    overall: fromTimers(figures.overall),
+    words: {
+      noun: "timer",
+      late: meta.metLate,
+      unmet: meta.unmet,
+      title: meta.name,
+      legend: LEGENDS[metric],
+    },
+  };
+}
+
 /** Words of `text` in lines of at most `width` characters (a longer word gets a line of its own). */
 function wrapWords(text: string, width: number): string[] {
   const lines: string[] = [];
@@ -42,36 +162,39 @@ function wrapWords(text: string, width: number): string[] {
   return lines;
 }
 
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+
 /** `attainment 0% (0 of 1)`, or why there is none. */
-function attainmentText(s: ReportStats): string {
-  if (s.issues === 0) return "no issues";
+function attainmentText(s: BarStats, noun: string): string {
+  if (s.total === 0) return `no ${noun}s`;
   if (s.attainment === null) return "attainment — (none due yet)";
   return `attainment ${formatPercent(s.attainment)} (${s.met} of ${s.met + s.breached})`;
 }
 
-function countOf(s: ReportStats, state: ChartState): number {
+function countOf(s: BarStats, state: ChartState): number {
   if (state === "met") return s.met;
   if (state === "breached") return s.breached;
   return s.running;
 }
 
-function detail(s: ReportStats, state: ChartState): string {
+function detail(s: BarStats, state: ChartState, words: ChartWords): string {
   if (state !== "breached" || s.breached === 0) return "";
   const parts = [
-    s.breachedAnswered > 0 ? `${s.breachedAnswered} answered late` : "",
-    s.breachedUnanswered > 0 ? `${s.breachedUnanswered} unanswered` : "",
+    s.late > 0 ? `${s.late} ${words.late}` : "",
+    s.unmet > 0 ? `${s.unmet} ${words.unmet}` : "",
   ].filter(Boolean);
   return ` (${parts.join(", ")})`;
 }
 
-function chartData(report: SlaReport): ChartDatum[] {
-  return report.byPriority.flatMap(({ priority, stats }) => {
-    const p = report.priorities.find((x) => x.key === priority);
-    const name = p?.name ?? priority;
-    const target = p?.target ?? "—";
+function chartData(groups: readonly ChartGroup[], words: ChartWords): ChartDatum[] {
+  return groups.flatMap(({ name, target, stats }) => {
     // Several targets: one per line (then wrapped), so each reads as a whole.
     const targetLines = `target: ${target}`.split("; ").flatMap((t) => wrapWords(t, LABEL_LINE_CHARS));
-    const axis = [name, ...targetLines, ...wrapWords(attainmentText(stats), LABEL_LINE_CHARS)].join("\n");
+    const axis = [
+      name,
+      ...targetLines,
+      ...wrapWords(attainmentText(stats, words.noun), LABEL_LINE_CHARS),
+    ].join("\n");
     return CHART_STATES.map((state) => {
       const count = countOf(stats, state);
       return {
@@ -79,17 +202,17 @@ function chartData(report: SlaReport): ChartDatum[] {
         state,
         count,
         description:
-          `${name}, ${state}: ${count} of ${stats.issues} issue${stats.issues === 1 ? "" : "s"}` +
-          `${detail(stats, state)}; ${attainmentText(stats)}; target ${target}`,
+          `${name}, ${state}: ${count} of ${plural(stats.total, words.noun)}` +
+          `${detail(stats, state, words)}; ${attainmentText(stats, words.noun)}; target ${target}`,
       };
     });
   });
 }
 
-function overallText(s: ReportStats): string {
+function overallText(s: BarStats, noun: string): string {
   return (
     `All priorities: ${s.met} met, ${s.breached} breached, ${s.running} still running` +
-    `${s.cancelled > 0 ? `, ${s.cancelled} cancelled (not counted)` : ""}; ${attainmentText(s)}`
+    `${s.cancelled > 0 ? `, ${s.cancelled} cancelled (not counted)` : ""}; ${attainmentText(s, noun)}`
   );
 }
 
@@ -107,9 +230,14 @@ function overallText(s: ReportStats): string {
  * applied to the offset channel and shifts the bars off their labels (vega/vega-lite#9177). Each
  * bar's `description` channel ("Encoding", https://vega.github.io/vega-lite/docs/encoding.html)
  * becomes its SVG `aria-label`, which the tests read back.
+ *
+ * `metric` `next_reply` or `resolution` draws the same chart of that metric's timers (a report
+ * built with timers; otherwise it throws), for the priorities that had any: a bar counts timers,
+ * the labels name the targets the timers ran under.
  */
-export function chartSpec(report: SlaReport): TopLevelSpec {
-  const data = chartData(report);
+export function chartSpec(report: SlaReport, metric: ChartMetric = "first_response"): TopLevelSpec {
+  const { groups, overall, words } = chartInput(report, metric);
+  const data = chartData(groups, words);
   const most = Math.max(0, ...data.map((d) => d.count));
   // Room above the tallest bar for its count; at least 1 so an empty report still has a scale.
   const top = Math.max(1, Math.ceil(most * 1.15));
@@ -129,7 +257,7 @@ export function chartSpec(report: SlaReport): TopLevelSpec {
   const y = {
     field: "count",
     type: "quantitative",
-    title: "issues",
+    title: `${words.noun}s`,
     // A mutable array: vega-lite's types take no readonly tuple.
     scale: { domain: [0, top] as number[], nice: true },
     axis: { tickMinStep: 1, format: "d" },
@@ -137,11 +265,8 @@ export function chartSpec(report: SlaReport): TopLevelSpec {
   const spec: TopLevelSpec = {
     $schema: "https://vega.github.io/schema/vega-lite/v6.json",
     title: {
-      text: `First response by priority: ${report.repo}`,
-      subtitle: [
-        "met, breached (answered late or not at all) and still running (unanswered, deadline ahead)",
-        overallText(report.overall),
-      ],
+      text: `${words.title} by priority: ${report.repo}`,
+      subtitle: [words.legend, overallText(overall, words.noun)],
       anchor: "start",
     },
     background: "white",
@@ -178,13 +303,16 @@ export function chartSpec(report: SlaReport): TopLevelSpec {
 }
 
 /** A Vega view of the chart, not rendered to any surface (for SVG output and for tests). */
-export function chartView(report: SlaReport): View {
-  return new View(parse(compile(chartSpec(report)).spec), { renderer: "none" });
+export function chartView(report: SlaReport, metric: ChartMetric = "first_response"): View {
+  return new View(parse(compile(chartSpec(report, metric)).spec), { renderer: "none" });
 }
 
-/** The chart as a standalone SVG document, rendered headless by Vega. */
-export async function renderChartSvg(report: SlaReport): Promise<string> {
-  const view = chartView(report);
+/** The chart (of `metric`, see {@link chartSpec}) as a standalone SVG document, rendered headless by Vega. */
+export async function renderChartSvg(
+  report: SlaReport,
+  metric: ChartMetric = "first_response",
+): Promise<string> {
+  const view = chartView(report, metric);
   try {
     return await view.toSVG();
   } finally {

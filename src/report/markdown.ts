@@ -1,7 +1,16 @@
 import { formatDuration } from "../domain/duration.js";
 import { formatLocal, formatUtc, inlineText } from "../github/markdown.js";
 import { fitBody, fitLines, formatCount, lazyList } from "../helpers/limits.js";
-import { REPORT_CHANNELS, type ReportBreach, type ReportStats, type SlaReport } from "./types.js";
+import {
+  REPORT_CHANNELS,
+  REPORT_METRICS,
+  type ReportBreach,
+  type ReportMetric,
+  type ReportPause,
+  type ReportStats,
+  type ReportTimerStats,
+  type SlaReport,
+} from "./types.js";
 
 /** `0.6667` → `66.7%`; null (no issue with an outcome) → `—`. */
 export function formatPercent(fraction: number | null): string {
@@ -119,6 +128,154 @@ function breachLines(report: SlaReport, max: number, budget: number): string[] {
   return [header, rule, ...fitted];
 }
 
+const METRIC_HEADER = [
+  "Priority",
+  "Type",
+  "Target",
+  "Timers",
+  "Met",
+  "Breached",
+  "Running",
+  "Attainment",
+  "Median (counted)",
+  "p90 (counted)",
+  "Cancelled (left out)",
+];
+
+function timerCells(s: ReportTimerStats, unmet: string): string[] {
+  const breached =
+    s.breached === 0
+      ? "0"
+      : s.breachedOpen > 0
+        ? `${s.breached} (${s.breachedOpen} ${unmet})`
+        : `${s.breached}`;
+  return [
+    `${s.timers}`,
+    `${s.met}`,
+    breached,
+    `${s.running}`,
+    formatPercent(s.attainment),
+    duration(s.countedMs.median),
+    duration(s.countedMs.p90),
+    `${s.cancelled}`,
+  ];
+}
+
+/** What each metric's timers are, for the sentence above its table. */
+const METRIC_INTRO: Record<ReportMetric["metric"], string> = {
+  next_reply:
+    "Next-reply timers that started in the window: one per reply the team owed, counted from the oldest unanswered customer comment and met by a team reply.",
+  resolution:
+    "Resolution timers that started in the window (at each issue's creation), met by a close or the resolved label, paused while the team waited for the customer.",
+};
+
+/**
+ * One timed metric's section: a sentence on what is counted, then one row per priority × type
+ * (and per priority over its types when it has several) within `budget` characters, and the
+ * `All` row, which always stays.
+ */
+function metricSection(report: SlaReport, metric: ReportMetric, h: string, budget: number): string[] {
+  const meta = REPORT_METRICS.find((m) => m.key === metric.metric);
+  const unmet = meta?.unmet ?? "not met";
+  const heading = [`${h}# ${inlineText(metric.name, 60)}`, ""];
+  const all = metric.overall;
+  const left = all.cancelled;
+  const intro = [
+    `${METRIC_INTRO[metric.metric] ?? ""} ` +
+      "Attainment = met / (met + breached): a timer still not met after its deadline counts as breached; " +
+      "running ones are left out. Times are counted on each priority's clock with pauses excluded, over met timers. " +
+      `Cancelled timers (the issue was closed first, or the metric stopped applying) are left out${left > 0 ? `: ${formatCount(left)}` : ""}, ` +
+      "unless they had breached before (those count as breached).",
+    "",
+  ];
+  if (all.timers + all.cancelled === 0) {
+    return [...heading, `No ${inlineText(metric.name, 60).toLowerCase()} timers started in this window.`, ""];
+  }
+  const priorityName = new Map(report.priorities.map((p) => [p.key, p.name]));
+  const typeName = new Map(report.types.map((t) => [t.key, t.name]));
+  const name = (key: string) => inlineText(priorityName.get(key) ?? key, 60);
+  const rows: string[][] = [];
+  for (const p of metric.byPriority) {
+    const cells = metric.cells.filter((c) => c.priority === p.priority);
+    for (const c of cells) {
+      rows.push([
+        name(c.priority),
+        inlineText(typeName.get(c.type) ?? c.type, 60),
+        inlineText(c.target, 200),
+        ...timerCells(c.stats, unmet),
+      ]);
+    }
+    if (cells.length > 1) {
+      rows.push([
+        name(p.priority),
+        "**All types**",
+        inlineText(p.target, 200),
+        ...timerCells(p.stats, unmet).map((c) => `**${c}**`),
+      ]);
+    }
+  }
+  const [header = "", rule = "", ...lines] = table(METRIC_HEADER, rows, 3);
+  const [allRow = ""] = table(
+    [],
+    [["**All**", "", "", ...timerCells(all, unmet).map((c) => `**${c}**`)]],
+  ).slice(2);
+  const fixed = [...heading, ...intro, header, rule, allRow, ""];
+  const fitted = fitLines(
+    lines,
+    budget - fixed.reduce((n, l) => n + l.length + 1, 0),
+    (n) => `| …and ${formatCount(n)} more rows |`,
+  );
+  return [...heading, ...intro, header, rule, ...fitted, allRow, ""];
+}
+
+/** One pause as a table row. */
+function pauseRow(report: SlaReport): (p: ReportPause) => string {
+  const zone = report.timezone;
+  const metricName = new Map(REPORT_METRICS.map((m) => [m.key, m.name]));
+  return (p) => {
+    const ref = `${inlineText(p.repo, 140)}#${p.number}`;
+    const url = safeUrl(p.url);
+    const title = inlineText(p.title, 120);
+    const counted =
+      p.countedMs === null ? "—" : `${formatDuration(p.countedMs)}${p.ongoing ? " and counting" : ""}`;
+    const cells = [
+      `${url ? `[${ref}](${url})` : ref}${title ? ` ${title}` : ""}`,
+      `${metricName.get(p.metric) ?? p.metric}${p.cycle > 1 ? ` (cycle ${p.cycle})` : ""}`,
+      at(p.from, zone),
+      p.to === null ? "still paused" : at(p.to, zone),
+      counted,
+    ];
+    return `| ${cells.join(" | ")} |`;
+  };
+}
+
+/** The pauses of the counted timers within `budget` characters, earliest first, then "…and N more". */
+function pauseSection(
+  report: SlaReport,
+  pauses: readonly ReportPause[],
+  h: string,
+  budget: number,
+): string[] {
+  const heading = [`${h}# Pauses (${formatCount(pauses.length)})`, ""];
+  if (pauses.length === 0) return [...heading, "No pauses.", ""];
+  const intro = [
+    "Paused time does not count on a timer's clock. Duration counted: the time each pause kept off " +
+      "its timer's clock (business time on a business clock, elapsed time on a 24/7 one).",
+    "",
+  ];
+  const [header = "", rule = ""] = table(["Issue", "Metric", "From", "To", "Duration counted"], [], 4);
+  const row = pauseRow(report);
+  const fixed = [...heading, ...intro, header, rule, ""];
+  const fitted = fitLines(
+    lazyList(pauses.length, (i) => row(pauses[i] as ReportPause)),
+    budget - fixed.reduce((n, l) => n + l.length + 1, 0),
+    (n) => `\n…and ${formatCount(n)} more, later pauses.`,
+  );
+  if (fitted.length === 0)
+    return [...heading, `${formatCount(pauses.length)} pauses: too many to list here.`, ""];
+  return [...heading, ...intro, header, rule, ...fitted, ""];
+}
+
 export interface MarkdownOptions {
   /** Heading level of the title (1 = `#`); sections are one level below. */
   level?: number;
@@ -126,8 +283,8 @@ export interface MarkdownOptions {
   maxBreaches?: number;
   /**
    * Longest text allowed, in characters (an issue body: 65,536). Within it the tables are cut with
-   * "…and N more" lines, in this order of importance: totals by priority, breaches, the tables by
-   * type. Default: no limit (a file).
+   * "…and N more" lines, in this order of importance: totals by priority, breaches, next reply,
+   * resolution, pauses, the tables by type. Default: no limit (a file).
    */
   maxLength?: number;
 }
@@ -140,9 +297,11 @@ const SECTION_MIN = 300;
 /**
  * The report as GitHub-flavoured markdown: totals, where the issues came from (GitHub, PagerDuty,
  * Slack), a table per priority by type, the breaches (an issue opened from PagerDuty or Slack
- * marked `(via PagerDuty)` / `(via Slack)`).
- * With `maxLength` the text never exceeds it, whatever the number of priorities, types and
- * breaches. Throws RangeError for an unknown zone.
+ * marked `(via PagerDuty)` / `(via Slack)`); then, for a report built with timers, next reply and
+ * resolution by priority × type and every pause.
+ * With `maxLength` the text never exceeds it, whatever the number of priorities, types, breaches
+ * and pauses (cut in this order of importance: totals, breaches, next reply, resolution, pauses,
+ * the tables by type). Throws RangeError for an unknown zone.
  */
 export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {}): string {
   const h = "#".repeat(options.level ?? 1);
@@ -221,7 +380,21 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
   ];
   room -= size(breaches);
 
-  // 3. By priority and type: one block per priority, each at most MAX_TYPES_PER_PRIORITY rows.
+  // 3. Next reply, resolution and their pauses (reports built with timers), each kept to its share.
+  const timed: string[] = [];
+  if (report.metrics) {
+    const sections = [
+      ...report.metrics.map((m) => (budget: number) => metricSection(report, m, h, budget)),
+      (budget: number) => pauseSection(report, report.pauses ?? [], h, budget),
+    ];
+    sections.forEach((section, i) => {
+      const lines = section(room - SECTION_MIN * (sections.length - i));
+      timed.push(...lines);
+      room -= size(lines);
+    });
+  }
+
+  // 4. By priority and type: one block per priority, each at most MAX_TYPES_PER_PRIORITY rows.
   const cellsOf = new Map<string, SlaReport["cells"]>();
   for (const c of report.cells) cellsOf.set(c.priority, [...(cellsOf.get(c.priority) ?? []), c]);
   const totalsOf = new Map(report.byPriority.map((b) => [b.priority, b.stats]));
@@ -255,6 +428,6 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
     ),
   ];
 
-  const text = `${[...head, ...totals, ...channels, ...byType, ...breaches, ...foot].join("\n")}\n`;
+  const text = `${[...head, ...totals, ...channels, ...byType, ...breaches, ...timed, ...foot].join("\n")}\n`;
   return bounded ? fitBody(text, limit) : text;
 }

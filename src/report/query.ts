@@ -1,7 +1,15 @@
 import type { Kysely } from "kysely";
 import type { ChannelLinksTable } from "../channels/store.js";
+import type { ClockKind, ResponseTarget } from "../domain/policy.js";
+import type { Pause, TimerState } from "../domain/timers/timer.js";
 import type { Store } from "../store/db.js";
-import { REPORT_COLUMNS, type ReportChannel, type ReportRow } from "./types.js";
+import {
+  REPORT_COLUMNS,
+  REPORT_METRICS,
+  type ReportChannel,
+  type ReportRow,
+  type ReportTimer,
+} from "./types.js";
 
 export interface ReportQuery {
   /** `owner/name`; stored lower-case. */
@@ -27,6 +35,99 @@ export async function loadReportRows(store: Store, query: ReportQuery): Promise<
   if (rows.length === 0) return rows;
   const channels = await loadIssueChannels(store, query.repo);
   return rows.map((row) => ({ ...row, channel: channels.get(row.number) ?? "github" }));
+}
+
+/**
+ * The next-reply and resolution timers of one repo that started in [since, until), each with its
+ * issue's priority, type, title and link (`timers` joined to `tracked_issues`), earliest first.
+ * Every state is read, cancelled ones included (the report says how many it leaves out).
+ */
+export async function loadReportTimers(store: Store, query: ReportQuery): Promise<ReportTimer[]> {
+  let select = store.db
+    .selectFrom("timers as t")
+    .innerJoin("tracked_issues as i", (j) =>
+      j.onRef("i.repo", "=", "t.repo").onRef("i.number", "=", "t.number"),
+    )
+    .select([
+      "t.repo",
+      "t.number",
+      "t.metric",
+      "t.cycle",
+      "t.state",
+      "t.clock",
+      "t.target_kind",
+      "t.target_ms",
+      "t.target_counted_ms",
+      "t.started_at",
+      "t.pauses",
+      "t.deadline_at",
+      "t.met_at",
+      "t.met_by",
+      "t.counted_ms",
+      "t.late",
+      "t.breached_at",
+      "i.priority",
+      "i.type",
+      "i.title",
+      "i.html_url",
+    ])
+    .where("t.repo", "=", query.repo.toLowerCase())
+    .where(
+      "t.metric",
+      "in",
+      REPORT_METRICS.map((m) => m.key),
+    );
+  if (query.since !== undefined) select = select.where("t.started_at", ">=", query.since);
+  if (query.until !== undefined) select = select.where("t.started_at", "<", query.until);
+  const rows = await select.orderBy("t.started_at").orderBy("t.number").orderBy("t.metric").execute();
+  // PostgreSQL hands back BIGINT columns as strings.
+  const num = (v: number | string | null) => (v === null ? null : Number(v));
+  return rows.map((r) => {
+    const targetMs = num(r.target_ms);
+    const target: ResponseTarget =
+      r.target_kind === "next-business-day"
+        ? { kind: "next-business-day" }
+        : { kind: "duration", ms: targetMs ?? 0 };
+    return {
+      repo: r.repo,
+      number: Number(r.number),
+      metric: r.metric as ReportTimer["metric"],
+      cycle: Number(r.cycle),
+      state: r.state as TimerState,
+      clock: (r.clock === "calendar" ? "calendar" : "business") as ClockKind,
+      target,
+      targetMs: Number(r.target_counted_ms),
+      startedAt: Number(r.started_at),
+      pauses: parsePauses(r.pauses),
+      deadlineAt: num(r.deadline_at),
+      metAt: num(r.met_at),
+      metBy: r.met_by,
+      countedMs: num(r.counted_ms),
+      late: Number(r.late) === 1,
+      breachedAt: num(r.breached_at),
+      priority: r.priority,
+      type: r.type,
+      title: r.title,
+      url: r.html_url,
+    };
+  });
+}
+
+/** The `timers.pauses` JSON text as pauses; anything it cannot read as one is left out. */
+function parsePauses(text: string): Pause[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(parsed)) return [];
+  return parsed.flatMap((p: { start?: unknown; end?: unknown }) => {
+    const start = Number(p?.start);
+    const end = p?.end === null || p?.end === undefined ? null : Number(p.end);
+    if (!Number.isFinite(start) || (end !== null && !Number.isFinite(end))) return [];
+    return [{ start, end }];
+  });
 }
 
 /**

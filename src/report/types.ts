@@ -1,4 +1,5 @@
 import type { ClockKind, ResponseTarget } from "../domain/policy.js";
+import type { Timer } from "../domain/timers/timer.js";
 import type { TrackedRow } from "../store/intake-store.js";
 
 /**
@@ -55,7 +56,158 @@ export interface SlaReport {
    * add up to `overall.issues`.
    */
   byChannel: ReportChannelTotals[];
+  /**
+   * The other timed metrics (added to format 1 with the timers; absent in reports written before,
+   * and when the report was built without timers): always one entry per {@link REPORT_METRICS},
+   * in that order, empty ones included.
+   */
+  metrics?: ReportMetric[];
+  /** Every pause of the timers counted in `metrics`, earliest first (added with `metrics`). */
+  pauses?: ReportPause[];
 }
+
+/**
+ * The timed metrics the report shows beside the first response (PRODUCT.md "More SLA metrics"):
+ * `next_reply`, a team reply owed since the oldest unanswered customer comment; `resolution`,
+ * creation to close (or the resolved label), paused while the team waits for the customer.
+ */
+export type ReportMetricKey = "next_reply" | "resolution";
+
+/**
+ * The metrics in report order, with the names the report shows and the word for a breached timer
+ * that was never met (`2 (1 unanswered)`) and for one met after its deadline.
+ */
+export const REPORT_METRICS: ReadonlyArray<{
+  key: ReportMetricKey;
+  name: string;
+  unmet: string;
+  metLate: string;
+}> = [
+  { key: "next_reply", name: "Next reply", unmet: "unanswered", metLate: "answered late" },
+  { key: "resolution", name: "Resolution", unmet: "unresolved", metLate: "resolved late" },
+];
+
+/**
+ * Definitions for every timed metric (the same in every rendering):
+ * - A timer is in the report when it started in the window [`since`, `until`) (next reply: at the
+ *   oldest unanswered customer comment; resolution: at the issue's creation). Its priority and
+ *   type are its issue's.
+ * - Each timer has one outcome at `generatedAt`, decided from its facts:
+ *   - `met`: met (team reply; close or resolved label) with no more counted than its target.
+ *   - `breached`: met after its deadline (`breachedMet`), or not met and past its deadline
+ *     (`breachedOpen`: the unanswered and unresolved are counted, escalated or not).
+ *   - `running`: not met, its deadline not passed (paused ones included).
+ *   - `cancelled`: it stopped applying (the issue was closed before a reply was owed, or its
+ *     priority lost the metric). Cancelled timers are left out of every other figure.
+ * - Time is counted on the timer's clock (business time, or elapsed time on a 24/7 clock) with
+ *   its pauses taken out: a running timer's count so far is the domain's `countedBetween` on the
+ *   repo's calendar, a met one's is the count recorded when it was met.
+ */
+export interface ReportTimerStats {
+  /** Timers counted: met + breached + running (cancelled ones are not among them). */
+  timers: number;
+  /** The issues those timers belong to (next reply: an issue may owe several replies). */
+  issues: number;
+  met: number;
+  breached: number;
+  /** Of `breached`: met after the deadline (answered or resolved late). */
+  breachedMet: number;
+  /** Of `breached`: not met, and past the deadline at `generatedAt`. */
+  breachedOpen: number;
+  running: number;
+  /** Cancelled timers: left out of every figure above and of attainment. */
+  cancelled: number;
+  /** met / (met + breached), 0 … 1; null when that is 0 / 0. */
+  attainment: number | null;
+  /** Counted time from start to met (pauses excluded), over met timers, on time or late. */
+  countedMs: Spread;
+  /** Time the counted timers spent paused, counted on their clocks (an open pause up to `generatedAt`). */
+  pausedMs: number;
+}
+
+export interface ReportMetricPriority {
+  priority: string;
+  /**
+   * Human text of the targets this priority's timers ran under (as {@link ReportPriority.target});
+   * without timers, the configured target (or `off`) when the policy is the repo's, else `—`.
+   */
+  target: string;
+  /** The targets its timers (cancelled ones included) ran under, most timers first (`issues` counts timers). */
+  tracked: ReportTarget[];
+  /** The metric's target for this priority in the repo's policy, `off`, or null (policy not the repo's, or priority not in it). */
+  configured: string | null;
+  stats: ReportTimerStats;
+}
+
+export interface ReportMetricCell {
+  priority: string;
+  type: string;
+  /** The targets of the cell's timers, as {@link ReportMetricPriority.target}. */
+  target: string;
+  stats: ReportTimerStats;
+}
+
+/** One timed metric: its figures per priority, per priority × type and overall. */
+export interface ReportMetric {
+  metric: ReportMetricKey;
+  /** `Next reply`, `Resolution`. */
+  name: string;
+  /** One per entry of `SlaReport.priorities`, in that order. */
+  byPriority: ReportMetricPriority[];
+  /** One per priority × type with at least one timer (cancelled ones included), in priority then type order. */
+  cells: ReportMetricCell[];
+  overall: ReportTimerStats;
+}
+
+/** One pause of a counted timer: time that did not count on its clock. */
+export interface ReportPause {
+  repo: string;
+  number: number;
+  title: string;
+  url: string;
+  priority: string;
+  type: string;
+  metric: ReportMetricKey;
+  cycle: number;
+  from: string;
+  /** Null while the pause lasts. */
+  to: string | null;
+  /**
+   * The time it kept off the timer's clock (business ms on a business clock, elapsed ms on a 24/7
+   * one), up to `generatedAt` while it lasts; null when the calendar could not tell.
+   */
+  countedMs: number | null;
+  ongoing: boolean;
+}
+
+/**
+ * One timer as the report reads it: the domain timer's facts (src/domain/timers/timer.ts) with
+ * its issue's repo, number, priority, type, title and link (from `tracked_issues`).
+ */
+export type ReportTimer = Pick<
+  Timer,
+  | "metric"
+  | "cycle"
+  | "state"
+  | "clock"
+  | "target"
+  | "targetMs"
+  | "startedAt"
+  | "pauses"
+  | "deadlineAt"
+  | "metAt"
+  | "metBy"
+  | "countedMs"
+  | "late"
+  | "breachedAt"
+> & {
+  repo: string;
+  number: number;
+  priority: string;
+  type: string;
+  title: string;
+  url: string;
+};
 
 /**
  * The way an issue came in (the support process's three ways in): `github`, opened on GitHub by

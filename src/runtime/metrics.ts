@@ -1,4 +1,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { METRICS } from "../domain/timers/timer.js";
+
+const STATES = ["pending", "at-risk", "breached", "met", "cancelled"] as const;
 
 /** The app's Prometheus metrics, one registry per process, served at GET /metrics. */
 export class Metrics {
@@ -15,15 +18,31 @@ export class Metrics {
     labelNames: ["state"] as const,
     registers: [this.registry],
   });
-  readonly breaches = new Counter({
-    name: "support_sla_breaches_total",
-    help: "First-response deadlines that passed without a team response.",
+  /**
+   * Timers by metric (`first_response`, `next_reply`, `resolution`, `updates`, `post_mortem`) and
+   * state (pending, at-risk, breached, met, cancelled), read from the store at each scrape.
+   */
+  readonly timers = new Gauge({
+    name: "support_sla_timers",
+    help: "SLA timers by metric and state.",
+    labelNames: ["metric", "state"] as const,
     registers: [this.registry],
   });
+  /** Timers whose target passed unmet, counted when the scheduler escalated the breach, by metric. */
+  readonly breaches = new Counter({
+    name: "support_sla_breaches_total",
+    help: "SLA targets that passed unmet (a breach escalated), by metric.",
+    labelNames: ["metric"] as const,
+    registers: [this.registry],
+  });
+  /**
+   * Seconds from a ladder level's due instant to its escalation being applied, by metric and
+   * transition (`at-risk`, `breach`, `escalate`: a later level or a repeat).
+   */
   readonly lateness = new Histogram({
     name: "support_sla_escalation_lateness_seconds",
-    help: "How long after its due instant an at-risk warning or a breach escalation was applied.",
-    labelNames: ["transition"] as const,
+    help: "How long after its due instant an escalation level (at-risk warning, breach, later level or repeat) was applied, by metric and transition.",
+    labelNames: ["metric", "transition"] as const,
     buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
@@ -51,11 +70,22 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  /** Refreshes the gauges read from the store just before a scrape. */
-  async render(countByState: () => Promise<Record<string, number>>): Promise<string> {
-    const counts = await countByState();
-    for (const state of ["pending", "at-risk", "breached", "met", "cancelled"])
-      this.deadlines.set({ state }, counts[state] ?? 0);
+  /**
+   * Refreshes the gauges read from the store just before a scrape: `countByState` (first-response
+   * deadlines by state) and, when given, `countTimers` (timers by metric and state; every metric ×
+   * state pair is written, 0 when the store has none, so a series never lingers at a stale value).
+   */
+  async render(
+    countByState: () => Promise<Record<string, number>>,
+    countTimers?: () => Promise<{ metric: string; state: string; count: number }[]>,
+  ): Promise<string> {
+    const [counts, timers] = await Promise.all([countByState(), countTimers?.()]);
+    for (const state of STATES) this.deadlines.set({ state }, counts[state] ?? 0);
+    if (timers) {
+      this.timers.reset();
+      for (const metric of METRICS) for (const state of STATES) this.timers.set({ metric, state }, 0);
+      for (const { metric, state, count } of timers) this.timers.set({ metric, state }, count);
+    }
     return this.registry.metrics();
   }
 }

@@ -201,7 +201,142 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  "0008_timers": {
+    async up(db: Kysely<unknown>) {
+      // Issue 12: the SLA as timers, one row per issue × metric × cycle (src/store/timer-store.ts).
+      await db.schema
+        .createTable("timers")
+        .addColumn("repo", "varchar(200)", (c) => c.notNull())
+        .addColumn("number", "integer", (c) => c.notNull())
+        .addColumn("metric", "varchar(32)", (c) => c.notNull())
+        .addColumn("cycle", "integer", (c) => c.notNull())
+        .addColumn("installation_id", "bigint", (c) => c.notNull())
+        .addColumn("rank", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("state", "varchar(16)", (c) => c.notNull())
+        .addColumn("clock", "varchar(16)", (c) => c.notNull())
+        .addColumn("target_kind", "varchar(24)", (c) => c.notNull())
+        .addColumn("target_ms", "bigint")
+        .addColumn("target_counted_ms", "bigint", (c) => c.notNull())
+        .addColumn("target_source", "varchar(16)", (c) => c.notNull().defaultTo("planned"))
+        .addColumn("started_at", "bigint", (c) => c.notNull())
+        .addColumn("pauses", "text", (c) => c.notNull().defaultTo("[]"))
+        .addColumn("deadline_at", "bigint")
+        .addColumn("level", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("firings", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_due_at", "bigint")
+        .addColumn("met_at", "bigint")
+        .addColumn("met_by", "varchar(100)")
+        .addColumn("counted_ms", "bigint")
+        .addColumn("late", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("breached_at", "bigint")
+        .addColumn("paged", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("lease_owner", "varchar(200)")
+        .addColumn("lease_until", "bigint")
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .addColumn("version", "integer", (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint("timers_pk", ["repo", "number", "metric", "cycle"])
+        .execute();
+      // The claim: due rows by instant, and per installation by rank then instant. By issue: the key.
+      await db.schema
+        .createIndex("timers_next_due_idx")
+        .on("timers")
+        .column("next_due_at")
+        .where(sql.ref("next_due_at"), "is not", null)
+        .execute();
+      await db.schema
+        .createIndex("timers_installation_due_idx")
+        .on("timers")
+        .columns(["installation_id", "rank", "next_due_at"])
+        .where(sql.ref("next_due_at"), "is not", null)
+        .execute();
+      await backfillFirstResponse(db);
+      await backfillPostMortem(db);
+      // tracked_issues.next_due_at stays as it was: the scheduler claims timers from now on, and
+      // every timer write projects the first-response timer onto the row with next_due_at NULL.
+    },
+  },
 };
+
+/**
+ * One `first_response` timer per tracked issue, for its current cycle, as the row describes it.
+ * - State: a late first response was `breached` with `first_response_at`; as a timer it is `met`
+ *   and `late` (the projection onto `tracked_issues` shows it as `breached` again).
+ * - Level (fired ladder levels of the default ladder): pending 0, at-risk 1, breached 2; a met or
+ *   cancelled cycle 2 when it breached, else 0. `firings` 1 once a level fired.
+ * - `next_due_at`: today's rule from the state (the at-risk instant, capped at the deadline, while
+ *   pending; the deadline while at risk; none after). Not the row's `next_due_at`, which may be a
+ *   post-mortem due instant: that one goes to the post-mortem timer.
+ * - Target: the recorded one (0006) when it is a duration; otherwise (not recorded, or
+ *   next-business-day, whose business count needs the repo's calendar) a calendar count from the
+ *   cycle's start to its deadline, marked `target_source = 'derived'`, so the deadline is exactly
+ *   the one planned then; its at-risk instant is then 80 % of that calendar span.
+ * - Rank 0: a priority's position in the config is not in the database; the next write of the
+ *   timer by a handler or the scheduler records it.
+ * - The row's lease is carried over, so a retry an older release scheduled (a lease kept until
+ *   the retry instant) still waits for it.
+ */
+async function backfillFirstResponse(db: Kysely<unknown>): Promise<void> {
+  const recorded = sql`(target_kind = 'duration' and target_ms is not null and target_clock in ('business', 'calendar'))`;
+  const level = sql`(case state when 'pending' then 0 when 'at-risk' then 1 when 'breached' then 2
+    else (case when breached_at is not null then 2 else 0 end) end)`;
+  await sql`insert into timers (repo, number, metric, cycle, installation_id, rank, state, clock,
+      target_kind, target_ms, target_counted_ms, target_source, started_at, pauses, deadline_at,
+      level, firings, next_due_at, met_at, met_by, counted_ms, late, breached_at, paged,
+      lease_owner, lease_until, updated_at, version)
+    select repo, number, 'first_response', cycle, installation_id, 0,
+      case when first_response_at is not null then 'met' else state end,
+      case when ${recorded} then target_clock else 'calendar' end,
+      'duration',
+      case when ${recorded} then target_ms else deadline_at - cycle_started_at end,
+      case when ${recorded} then target_ms else deadline_at - cycle_started_at end,
+      case when ${recorded} then 'planned' else 'derived' end,
+      cycle_started_at, '[]', deadline_at,
+      ${level},
+      case when ${level} > 0 then 1 else 0 end,
+      case
+        when first_response_at is not null then null
+        when state = 'pending' then (case when at_risk_at < deadline_at then at_risk_at else deadline_at end)
+        when state = 'at-risk' then deadline_at
+        else null end,
+      first_response_at, first_response_by, first_response_business_ms, first_response_late, breached_at,
+      case when paged_cycle = cycle then 1 else 0 end,
+      lease_owner, lease_until, updated_at, 0
+    from tracked_issues`.execute(db);
+}
+
+/**
+ * One `post_mortem` timer per tracked issue whose follow-up was started (`required`, `overdue`,
+ * `done` with the required label's instant): calendar clock from `pm_required_at` to `pm_due_at`.
+ * `overdue` (its one reminder sent) is `breached` at level 1 with one firing, so that reminder is
+ * not sent again, and due at the deadline + 24 h (the default `post_mortem.repeat`) so the
+ * reminder repeats until done; `done` is met (late when done after the deadline).
+ */
+async function backfillPostMortem(db: Kysely<unknown>): Promise<void> {
+  await sql`insert into timers (repo, number, metric, cycle, installation_id, rank, state, clock,
+      target_kind, target_ms, target_counted_ms, target_source, started_at, pauses, deadline_at,
+      level, firings, next_due_at, met_at, met_by, counted_ms, late, breached_at, paged,
+      lease_owner, lease_until, updated_at, version)
+    select repo, number, 'post_mortem', 1, installation_id, 0,
+      case pm_state when 'required' then 'pending' when 'overdue' then 'breached' else 'met' end,
+      'calendar', 'duration', pm_due_at - pm_required_at, pm_due_at - pm_required_at, 'planned',
+      pm_required_at, '[]', pm_due_at,
+      case when pm_state = 'overdue' then 1 else 0 end,
+      case when pm_state = 'overdue' then 1 else 0 end,
+      case pm_state when 'required' then pm_due_at when 'overdue' then pm_due_at + ${sql.lit(POST_MORTEM_REPEAT_MS)} else null end,
+      case when pm_state = 'done' then pm_done_at else null end,
+      null,
+      case when pm_state = 'done' and pm_done_at is not null then pm_done_at - pm_required_at else null end,
+      case when pm_state = 'done' and pm_done_at > pm_due_at then 1 else 0 end,
+      case when pm_state = 'overdue' or (pm_state = 'done' and pm_done_at > pm_due_at) then pm_due_at else null end,
+      0, lease_owner, lease_until, updated_at, 0
+    from tracked_issues
+    where pm_state in ('required', 'overdue', 'done') and pm_required_at is not null and pm_due_at is not null`.execute(
+    db,
+  );
+}
+
+/** The default `post_mortem.repeat` (24 h): when a migrated overdue follow-up is reminded again. */
+const POST_MORTEM_REPEAT_MS = 24 * 60 * 60 * 1000;
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: async () => migrations,

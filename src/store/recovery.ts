@@ -6,9 +6,14 @@ import type { Store } from "./db.js";
  * predecessor had claimed, instead of waiting for those leases to expire.
  */
 export async function releaseLeasesOf(store: Store, owner: string): Promise<number> {
-  const [issues, inbox, named] = await Promise.all([
+  const [issues, timers, inbox, named] = await Promise.all([
     store.db
       .updateTable("tracked_issues")
+      .set({ lease_owner: null, lease_until: null })
+      .where("lease_owner", "=", owner)
+      .executeTakeFirst(),
+    store.db
+      .updateTable("timers")
       .set({ lease_owner: null, lease_until: null })
       .where("lease_owner", "=", owner)
       .executeTakeFirst(),
@@ -19,5 +24,10 @@ export async function releaseLeasesOf(store: Store, owner: string): Promise<numb
       .executeTakeFirst(),
     store.db.deleteFrom("leases").where("owner", "=", owner).executeTakeFirst(),
   ]);
-  return Number(issues.numUpdatedRows) + Number(inbox.numUpdatedRows) + Number(named.numDeletedRows);
+  return (
+    Number(issues.numUpdatedRows) +
+    Number(timers.numUpdatedRows) +
+    Number(inbox.numUpdatedRows) +
+    Number(named.numDeletedRows)
+  );
 }

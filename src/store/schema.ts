@@ -148,7 +148,60 @@ export interface MetaTable {
   value: string;
 }
 
+/**
+ * One timer of one issue (0008_timers, issue 12): metric × cycle, as `src/domain/timers/timer.ts`
+ * models it. Read and written through `src/store/timer-store.ts`, which maps it to `TimerRow`.
+ */
+export interface TimersTable {
+  /** `owner/name`, lower-cased, as in `tracked_issues`. */
+  repo: string;
+  number: number;
+  /** first_response, next_reply, resolution, updates or post_mortem. */
+  metric: string;
+  /** 1 for the first run of the metric on the issue; +1 per restart. */
+  cycle: number;
+  installation_id: number;
+  /** The priority's position in the config when last written (0 = most urgent); 0 for migrated rows. */
+  rank: number;
+  state: SlaState;
+  /** `business` or `calendar`. */
+  clock: string;
+  /** `duration` or `next-business-day`. */
+  target_kind: string;
+  /** The duration of a `duration` target on `clock`; NULL for `next-business-day`. */
+  target_ms: number | null;
+  /** The target in counted ms on `clock` (Timer.targetMs). */
+  target_counted_ms: number;
+  /**
+   * `planned`: the target as the domain planned it. `derived`: backfilled by 0008 from a deadline
+   * whose count SQL cannot know (a target not recorded, or next-business-day): a calendar count
+   * from `started_at` to `deadline_at`, so the deadline is exactly the one planned then.
+   */
+  target_source: Defaulted<"planned" | "derived">;
+  started_at: number;
+  /** JSON text: `[{"start":ms,"end":ms|null}]`, in order, only the last open. */
+  pauses: Defaulted<string>;
+  deadline_at: number | null;
+  level: Defaulted<number>;
+  firings: Defaulted<number>;
+  next_due_at: number | null;
+  met_at: Defaulted<number | null>;
+  met_by: Defaulted<string | null>;
+  counted_ms: Defaulted<number | null>;
+  /** 1 when met after the deadline. */
+  late: Defaulted<number>;
+  breached_at: Defaulted<number | null>;
+  /** 1 when a page was triggered in this cycle. */
+  paged: Defaulted<number>;
+  lease_owner: Defaulted<string | null>;
+  lease_until: Defaulted<number | null>;
+  updated_at: number;
+  /** Bumped by every content change (not by leases), like `tracked_issues.version`. */
+  version: Defaulted<number>;
+}
+
 export interface Database {
+  timers: TimersTable;
   deliveries: DeliveriesTable;
   tracked_issues: TrackedIssuesTable;
   inbox: InboxTable;

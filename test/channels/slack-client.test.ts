@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSlackApi, slackFailure } from "../../src/channels/slack-client.js";
-import { EffectFailedError, retryAfterOf } from "../../src/notify/outbox.js";
+import { EffectFailedError, retryAfterOf } from "../../src/outbox/index.js";
 
 /**
  * The Slack Web API client classifies each failure by Slack's rules (issue 13, inbound channel):

@@ -35,8 +35,18 @@ describe("support-sla deadline", () => {
     );
     expect(r.code).toBe(0);
     expect(r.out.map((l) => JSON.parse(l))).toEqual([
-      { priority: "urgent", opened: "2026-11-27T15:30:00.000Z", deadline: "2026-11-30T08:30:00.000Z" },
-      { priority: "urgent", opened: "2026-11-28T10:00:00.000Z", deadline: "2026-11-30T09:00:00.000Z" },
+      {
+        priority: "urgent",
+        metric: "first_response",
+        opened: "2026-11-27T15:30:00.000Z",
+        deadline: "2026-11-30T08:30:00.000Z",
+      },
+      {
+        priority: "urgent",
+        metric: "first_response",
+        opened: "2026-11-28T10:00:00.000Z",
+        deadline: "2026-11-30T09:00:00.000Z",
+      },
     ]);
   });
 

@@ -59,9 +59,12 @@ describe("generated config docs", () => {
 
 describe("the generated JSON Schema", () => {
   type Node = {
+    type?: string;
     properties?: Record<string, Node>;
     additionalProperties?: unknown;
     anyOf?: Node[];
+    items?: Node;
+    required?: string[];
     default?: unknown;
   };
   const schema = configJsonSchema() as Node & Record<string, unknown>;
@@ -78,6 +81,26 @@ describe("the generated JSON Schema", () => {
     expect(props.holiday_calendar?.anyOf?.[0]?.additionalProperties).toBe(false);
     const priorityEntry = (props.priorities?.additionalProperties as Node | undefined)?.anyOf?.[0];
     expect(priorityEntry?.additionalProperties).toBe(false);
+    const levels = props.escalation?.properties?.levels?.anyOf?.find((option) => option.type === "array");
+    expect(levels?.items?.additionalProperties).toBe(false);
+    expect(levels?.items?.required).toEqual(["name", "at"]);
+  });
+
+  test("the timer metrics: optional targets, the ladder and the new labels, with their defaults", () => {
+    const priorityEntry = (props.priorities?.additionalProperties as Node | undefined)?.anyOf?.[0];
+    for (const metric of ["next_reply", "resolution", "updates"]) {
+      expect(
+        priorityEntry?.properties?.[metric]?.anyOf?.map((option) => option.type),
+        metric,
+      ).toEqual(["string", "null"]);
+    }
+    const defaults = props.priorities?.default as Record<string, Record<string, unknown>>;
+    expect(defaults["production-down"]?.updates).toBe("30m");
+    expect(defaults.urgent?.updates).toBeNull();
+    expect(props.escalation?.properties?.levels?.default).toBeNull();
+    expect(props.labels?.properties?.waiting?.default).toBe("status: waiting for customer");
+    expect(props.labels?.properties?.resolved?.default).toBeNull();
+    expect(props.post_mortem?.properties?.repeat?.default).toBe("24h");
   });
 
   test("carries the defaults of the support process", () => {
@@ -92,7 +115,17 @@ describe("the generated JSON Schema", () => {
       ...Object.keys(props),
       "business_hours.sunday",
       "priorities.<key>.response",
+      "priorities.<key>.next_reply",
+      "priorities.<key>.resolution",
+      "priorities.<key>.updates",
       "types.<key>.form",
+      "escalation.levels",
+      "escalation.levels[].name",
+      "escalation.levels[].at",
+      "escalation.levels[].repeat",
+      "labels.waiting",
+      "labels.resolved",
+      "post_mortem.repeat",
     ]) {
       expect(markdown, key).toContain(`| \`${key}\` |`);
     }

@@ -42,6 +42,26 @@ describe("every config string has a length limit", () => {
     ["post_mortem.priorities[0]", { post_mortem: { priorities: [LONG] } }],
     ["post_mortem.due", { post_mortem: { due: `${"7".repeat(5_000)}h` } }],
     ["post_mortem.required_label", { post_mortem: { required_label: LONG } }],
+    ["post_mortem.repeat", { post_mortem: { repeat: `${"7".repeat(5_000)}h` } }],
+    ["priorities.urgent.next_reply", { priorities: { urgent: { next_reply: `${"9".repeat(5_000)}h` } } }],
+    ["priorities.urgent.resolution", { priorities: { urgent: { resolution: `${"9".repeat(5_000)}h` } } }],
+    ["priorities.urgent.updates", { priorities: { urgent: { updates: `${"9".repeat(5_000)}h` } } }],
+    ["labels.waiting", { labels: { waiting: LONG } }],
+    ["labels.resolved", { labels: { resolved: LONG } }],
+    ["escalation.levels[0].name", { escalation: { levels: [{ name: LONG, at: "80%", slack: true }] } }],
+    [
+      "escalation.levels[0].at",
+      { escalation: { levels: [{ name: "a", at: `${"8".repeat(5_000)}%`, slack: true }] } },
+    ],
+    ["escalation.levels[0].label", { escalation: { levels: [{ name: "a", at: "80%", label: LONG }] } }],
+    [
+      "escalation.levels[0].mention[0]",
+      { escalation: { levels: [{ name: "a", at: "80%", comment: true, mention: [`@acme/${LONG}`] }] } },
+    ],
+    [
+      "escalation.levels[0].repeat",
+      { escalation: { levels: [{ name: "a", at: "80%", slack: true, repeat: `${"9".repeat(5_000)}h` }] } },
+    ],
   ];
 
   test.each(cases)("%s: refused, and the message does not repeat the value", (path, config) => {

@@ -78,11 +78,14 @@ describe("defaults (PRODUCT.md, 'The default policy')", () => {
       teams: [],
       ignore: [],
     });
-    expect(policy.escalation).toEqual({ warnAt: 0.8, mention: [], phone: null, chat: null });
+    // levels null: the default ladder (at risk at warn_at, breach at 100%).
+    expect(policy.escalation).toEqual({ warnAt: 0.8, mention: [], phone: null, chat: null, levels: null });
     expect(policy.labels).toEqual({
       incomplete: "intake: incomplete",
       atRisk: "sla: at risk",
       breached: "sla: breached",
+      waiting: "status: waiting for customer",
+      resolved: null,
     });
   });
 
@@ -138,6 +141,7 @@ describe("basic.yml", () => {
       mention: ["@acme/support", "@carol"],
       phone: "+32 2 123 45 67",
       chat: "https://acme.slack.com/archives/C0123",
+      levels: null,
     });
   });
 
@@ -168,7 +172,7 @@ describe("merge semantics", () => {
     expect(policy.types).toEqual(defaults.types);
   });
 
-  test("a new priority follows the built-in ones and gets label, clock, colour and page defaults", () => {
+  test("a new priority follows the built-in ones and gets label, clock, colour, page and metric defaults", () => {
     const policy = policyOf(parseConfig("priorities:\n  low: { response: 72h }\n"));
     expect(policy.priorities.map((p) => p.key)).toEqual(["production-down", "urgent", "normal", "low"]);
     expect(byKey(policy.priorities, "low")).toEqual({
@@ -176,6 +180,9 @@ describe("merge semantics", () => {
       name: "Low",
       label: "priority: low",
       response: { kind: "duration", ms: 72 * 3_600_000 },
+      nextReply: null,
+      resolution: null,
+      updates: null,
       clock: "business",
       types: null,
       page: false,

@@ -22,7 +22,7 @@ describe("fixtures: every problem, its path, its line, and how to fix it", () =>
       { path: "escalation.warnAt", message: "unknown key (did you mean warn_at?)", line: 7 },
       {
         path: "escalation.pager",
-        message: "unknown key; the keys here are warn_at, mention, phone, chat",
+        message: "unknown key; the keys here are warn_at, mention, phone, chat, levels",
         line: 8,
       },
     ]);
@@ -123,7 +123,7 @@ describe("all problems at once", () => {
       'team.associations[0]: "member" is not an author_association; use one of OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, FIRST_TIME_CONTRIBUTOR, FIRST_TIMER, MANNEQUIN, NONE (did you mean MEMBER?) (line 8)',
       'escalation.warn_at: "100%" is not a percentage from 1% to 99%; write e.g. "80%" (line 9)',
       'escalation.mention[0]: "support" needs a leading "@": write "@support" (line 9)',
-      "labels.typo: unknown key; the keys here are incomplete, at_risk, breached (line 10)",
+      "labels.typo: unknown key; the keys here are incomplete, at_risk, breached, waiting, resolved (line 10)",
     ]);
   });
 
@@ -313,7 +313,7 @@ describe("post-mortem follow-up", () => {
     ]);
   });
 
-  test("defaults: production down, 72 hours, the two labels", () => {
+  test("defaults: production down, 72 hours, the two labels, a reminder every 24 hours", () => {
     expect(
       parseConfig("").ok && (parseConfig("") as { policy: { postMortem: unknown } }).policy.postMortem,
     ).toEqual({
@@ -321,6 +321,7 @@ describe("post-mortem follow-up", () => {
       dueMs: 72 * 3_600_000,
       requiredLabel: "post-mortem: required",
       doneLabel: "post-mortem: done",
+      repeatMs: 24 * 3_600_000,
     });
   });
 });

@@ -7,6 +7,7 @@ import { slackMarker } from "../../src/channels/slack-handler.js";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
 import { breachMarker } from "../../src/domain/sla/messages.js";
 import { PM_ASK_MARKER, PM_REMINDER_MARKER } from "../../src/domain/sla/post-mortem.js";
+import { timerMarker } from "../../src/domain/timers/messages.js";
 import { AppIdentity, type CommentAuthorship } from "../../src/github/app-identity.js";
 import { INTAKE_MARKER } from "../../src/github/intake-comment.js";
 import { weeklyMarker } from "../../src/report/weekly.js";
@@ -35,6 +36,7 @@ const MARKERS: Record<string, string> = {
   "support-sla:breach": breachMarker(1),
   "support-sla:post-mortem-ask": PM_ASK_MARKER,
   "support-sla:post-mortem-reminder": PM_REMINDER_MARKER,
+  "support-sla:timer": timerMarker("next_reply", 2, "breach", 1),
   "support-sla:weekly-report": weeklyMarker("2026-W48"),
   // In the body of an issue the app opened for a PagerDuty incident or a Slack request: a customer's
   // issue quoting it must never be taken for the channel's issue (src/channels/intake.ts findOpenedIssue).

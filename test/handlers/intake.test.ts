@@ -232,6 +232,10 @@ describe("issues.opened", () => {
     expect(pages.bodies).toEqual([
       expect.objectContaining({ event_action: "trigger", dedup_key: "support-sla:acme/support#1:cycle-1" }),
     ]);
+    // The incident is recorded on the cycle: the first team reply acknowledges it, the close resolves it.
+    expect((await getTrackedIssue(h.store, { repo: "acme/support", number: 1 }))?.paged_cycle).toBe(1);
+    // The update interval runs (Production down: every 30 minutes): the comment says when.
+    expect(text).toContain("Next update by **Fri 27 Nov 2026, 17:00 CET** (2026-11-27 16:00 UTC).");
   });
 });
 

@@ -136,8 +136,9 @@ describe("push of the config or the forms", () => {
 
     const comment: string[] = [];
     nock(API)
+      // type: other, priority: normal, intake: incomplete, and the team's waiting label.
       .post("/repos/acme/support/labels")
-      .times(3)
+      .times(4)
       .reply(201, {})
       .post("/repos/acme/support/issues/3/labels")
       .reply(200, [])

@@ -5,6 +5,7 @@ import nock from "nock";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/db.js";
 import { saveTrackedIssue } from "../../src/store/intake-store.js";
+import { saveTimers } from "../../src/store/timer-store.js";
 import {
   API,
   createHarness,
@@ -47,6 +48,35 @@ async function seed(s: Store) {
     title: "VPN down",
     html_url: "https://github.com/acme/support/issues/1",
   });
+  // A next reply answered in 30 minutes of its 4 h target.
+  const asked = created + 3_600_000;
+  await saveTimers(s, { repo: "acme/support", number: 1 }, [
+    {
+      kind: "insert",
+      installationId: INSTALLATION_ID,
+      rank: 1,
+      timer: {
+        metric: "next_reply",
+        cycle: 1,
+        state: "met",
+        clock: "calendar",
+        target: { kind: "duration", ms: 4 * 3_600_000 },
+        targetMs: 4 * 3_600_000,
+        startedAt: asked,
+        pauses: [],
+        deadlineAt: asked + 4 * 3_600_000,
+        level: 0,
+        firings: 0,
+        nextDueAt: null,
+        metAt: asked + 1_800_000,
+        metBy: "eva",
+        countedMs: 1_800_000,
+        late: false,
+        breachedAt: null,
+        paged: false,
+      },
+    },
+  ]);
 }
 
 describe("weekly SLA report", () => {
@@ -60,11 +90,13 @@ describe("weekly SLA report", () => {
       mockSetupReads({ forms, config: "report:\n  weekly: true\n" });
     }
     const titles: string[] = [];
+    const bodies: string[] = [];
     // Persisted: a second post would be accepted, and counted.
     nock(API)
       .persist()
       .post("/repos/acme/support/issues", (b) => {
         titles.push(b.title);
+        bodies.push(b.body);
         return true;
       })
       .reply(201, { number: 2 });
@@ -74,6 +106,9 @@ describe("weekly SLA report", () => {
 
     expect(titles).toHaveLength(1);
     expect(titles[0]).toMatch(/2026-W48/);
+    // The week's next replies are in the issue too (timers, issue 12).
+    expect(bodies[0]).toMatch(/## Next reply/);
+    expect(bodies[0]).toMatch(/\| \*\*All\*\* \|[^\n]*\*\*100%\*\*/);
     const meta = await store.db
       .selectFrom("meta")
       .selectAll()

@@ -154,7 +154,10 @@ export interface SetupSpec {
   config?: string;
   /** File name → text under `.github/ISSUE_TEMPLATE/`; absent → the directory is missing. */
   forms?: Record<string, string>;
-  /** Labels that already exist in the repo. */
+  /**
+   * Labels that already exist in the repo, besides `status: waiting for customer` (the team's
+   * label the app creates at the first intake: src/github/labels.ts, teamLabels), which is always there.
+   */
   labels?: string[];
   ref?: string;
 }
@@ -202,7 +205,12 @@ export function mockSetupReads(spec: SetupSpec, scope = nock(API)) {
       .query(true)
       .reply(
         200,
-        (spec.labels ?? []).map((name, i) => ({ id: i + 1, name, color: "ededed", description: "" })),
+        [...(spec.labels ?? []), "status: waiting for customer"].map((name, i) => ({
+          id: i + 1,
+          name,
+          color: "ededed",
+          description: "",
+        })),
       );
   }
   return scope;

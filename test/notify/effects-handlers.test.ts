@@ -123,7 +123,10 @@ describe("an acknowledgement refused", () => {
       .post(`${ISSUE}/labels`)
       .reply(200, [])
       .post(`${ISSUE}/comments`)
-      .reply(201, { id: 10 });
+      .reply(201, { id: 10 })
+      // The team reply restarts the update interval: the intake comment's "Next update by" changes.
+      .patch("/repos/acme/support/issues/comments/10")
+      .reply(200, { id: 10 });
     const opened = issuePayload("opened", { body: productionDownBody(), labels: ["type: problem"] });
     await h.receive("issues", opened);
     await h.receive(

@@ -23,6 +23,7 @@ import {
 } from "../../src/store/tracking-store.js";
 import { fairClaimContract } from "./contract-fair.js";
 import { queueContract } from "./contract-queues.js";
+import { timerContract } from "./contract-timers.js";
 import { type Context, issue, T0 } from "./fixtures.js";
 
 export interface ContractOptions {
@@ -51,7 +52,15 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
       await ctx.store?.close();
     });
     beforeEach(async () => {
-      for (const table of ["tracked_issues", "deliveries", "inbox", "effects", "leases", "meta"] as const) {
+      for (const table of [
+        "timers",
+        "tracked_issues",
+        "deliveries",
+        "inbox",
+        "effects",
+        "leases",
+        "meta",
+      ] as const) {
         await ctx.store.db.deleteFrom(table).execute();
       }
     });
@@ -59,6 +68,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     trackingContract(ctx);
     queueContract(ctx);
     fairClaimContract(ctx);
+    timerContract(ctx);
   });
 }
 

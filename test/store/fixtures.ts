@@ -1,3 +1,4 @@
+import type { Timer } from "../../src/domain/timers/timer.js";
 import type { Store } from "../../src/store/db.js";
 import type { TrackedIssue } from "../../src/store/intake-store.js";
 
@@ -27,6 +28,31 @@ export function issue(number: number, overrides: Partial<TrackedIssue> = {}): Tr
     intake_comment_id: null,
     intake_comment_digest: null,
     updated_at: T0,
+    ...overrides,
+  };
+}
+
+/** A pending first-response timer of cycle 1 started at T0, due (at risk) at T0 + 48 s, deadline T0 + 60 s. */
+export function timer(overrides: Partial<Timer> = {}): Timer {
+  return {
+    metric: "first_response",
+    cycle: 1,
+    state: "pending",
+    clock: "calendar",
+    target: { kind: "duration", ms: 60_000 },
+    targetMs: 60_000,
+    startedAt: T0,
+    pauses: [],
+    deadlineAt: T0 + 60_000,
+    level: 0,
+    firings: 0,
+    nextDueAt: T0 + 48_000,
+    metAt: null,
+    metBy: null,
+    countedMs: null,
+    late: false,
+    breachedAt: null,
+    paged: false,
     ...overrides,
   };
 }

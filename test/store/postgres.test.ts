@@ -7,6 +7,7 @@ import { migrationProvider } from "../../src/store/migrations.js";
 import type { Database } from "../../src/store/schema.js";
 import { storeContract } from "./contract.js";
 import { checkUpgradeFrom0001, checkUpgradeFrom0005 } from "./upgrade.js";
+import { checkUpgradeFrom0007, readFixture, seed0007 } from "./upgrade-0008.js";
 
 const adminUrl = process.env.TEST_DATABASE_URL;
 const HOW =
@@ -77,6 +78,17 @@ if (!adminUrl) {
         dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
       });
       await checkUpgradeFrom0005(raw, url);
+    });
+
+    it("upgrades a 0007 database holding the fixture file's rows: timers made, tracked rows unchanged", async () => {
+      const url = await freshDatabase();
+      const raw = new Kysely<unknown>({
+        dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+      });
+      const rows = readFixture();
+      await seed0007(raw, rows);
+      await raw.destroy();
+      await checkUpgradeFrom0007(url, rows);
     });
   });
 }

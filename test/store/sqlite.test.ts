@@ -8,6 +8,7 @@ import { openStore } from "../../src/store/db.js";
 import type { Database } from "../../src/store/schema.js";
 import { storeContract } from "./contract.js";
 import { checkUpgradeFrom0001, checkUpgradeFrom0005 } from "./upgrade.js";
+import { checkUpgradeFrom0007, copyFixture, readFixture } from "./upgrade-0008.js";
 
 const dir = mkdtempSync(join(tmpdir(), "support-sla-store-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,5 +35,11 @@ describe("SQLite store", () => {
     const path = join(dir, "upgrade-0005.db");
     const raw = new Kysely<Database>({ dialect: new SqliteDialect({ database: new SQLite(path) }) });
     await checkUpgradeFrom0005(raw, `sqlite:${path}`);
+  });
+
+  it("upgrades the file the release before timers wrote (0007): timers made, tracked rows unchanged", async () => {
+    const path = join(dir, "v0007.sqlite");
+    copyFixture(path);
+    await checkUpgradeFrom0007(`sqlite:${path}`, readFixture(path));
   });
 });

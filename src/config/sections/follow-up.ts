@@ -2,6 +2,7 @@ import { z } from "zod";
 import { parseDuration } from "../../domain/duration.js";
 import { limitedString, MAX_CHARS, MAX_ITEMS, tooManyItems } from "../limits.js";
 import { expected, quoted } from "../messages.js";
+import { parseRepeat } from "./escalation.js";
 
 /* What happens after the first response: the post-mortem follow-up and the weekly SLA report. */
 
@@ -18,7 +19,19 @@ export const DEFAULT_POST_MORTEM = {
   due: "72h",
   required_label: "post-mortem: required",
   done_label: "post-mortem: done",
+  repeat: "24h" as string | false,
 };
+
+/**
+ * `post_mortem.repeat` as the policy holds it: ms between reminders, or null for one reminder
+ * (`none` or `false`). Throws on a value the schema refuses.
+ */
+export function postMortemRepeatMs(repeat: string | false): number | null {
+  if (repeat === false || repeat.trim().toLowerCase() === "none") return null;
+  const parsed = parseRepeat(repeat);
+  if (!parsed.ok) throw new Error(`toPolicy needs a validated config: ${parsed.message}`);
+  return parsed.ms;
+}
 
 export const postMortemSchema = z
   .strictObject(
@@ -53,8 +66,40 @@ export const postMortemSchema = z
       done_label: label
         .default(DEFAULT_POST_MORTEM.done_label)
         .describe("Added when the post-mortem document is shared: it meets the post-mortem deadline."),
+      repeat: z
+        .union(
+          [
+            z.literal(false),
+            limitedString(MAX_CHARS.duration, 'an interval such as "24h", or none').superRefine(
+              (text, ctx) => {
+                if (text.trim().toLowerCase() === "none") return;
+                const parsed = parseRepeat(text);
+                if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+              },
+            ),
+          ],
+          {
+            error: (issue) =>
+              issue.input === true
+                ? 'true is not an interval; write one such as "24h", or none (or false) for one reminder'
+                : typeof issue.input === "number"
+                  ? `${issue.input} has no unit; write "${issue.input}h" for hours, or none for one reminder`
+                  : typeof issue.input === "string"
+                    ? // Only a string over the length limit fails both options (the others get their own message).
+                      `is ${issue.input.length} characters long; at most ${MAX_CHARS.duration} are allowed here (write an interval such as "24h", or none)`
+                    : expected('an interval such as "24h", or none for one reminder')({
+                        ...issue,
+                        code: "invalid_type",
+                        expected: "string",
+                      } as z.core.$ZodRawIssue),
+          },
+        )
+        .default(DEFAULT_POST_MORTEM.repeat)
+        .describe(
+          "The reminder of an overdue post-mortem repeats this often (calendar time, at least `5m`) until `done_label` is added. `none` or `false`: one reminder.",
+        ),
     },
-    { error: expected("a mapping with priorities, due, required_label and done_label") },
+    { error: expected("a mapping with priorities, due, required_label, done_label and repeat") },
   )
   .default(DEFAULT_POST_MORTEM)
   .describe(

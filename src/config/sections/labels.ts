@@ -21,7 +21,8 @@ import { describeValue, expected, quoted } from "../messages.js";
 
 // ---------------------------------------------------------------- labels, shared by several sections
 
-const labelName = z
+/** A GitHub label name: at most 50 characters ("Create a label", https://docs.github.com/en/rest/issues/labels#create-a-label, answers 422 "name is too long (maximum is 50 characters)"). */
+export const labelName = z
   .string({ error: expected('a label name such as "priority: urgent"') })
   .trim()
   .min(1, { error: "a label needs a name" })
@@ -59,22 +60,44 @@ const entryKey = (kind: string, example: string) =>
       `${quoted(issue)} is not a valid ${kind} key; use lowercase letters and digits joined by hyphens, e.g. "${example}"`,
   });
 
-const responseSchema = z
-  .string({
-    error: (issue) =>
-      issue.code === "invalid_type" && typeof issue.input === "number"
-        ? `${issue.input} has no unit; write "${issue.input}m" for minutes or "${issue.input}h" for hours`
-        : expected('a duration such as "30m", "1h" or "next-business-day"')(issue),
-  })
-  .max(MAX_CHARS.duration, {
-    abort: true,
-    error: (issue) =>
-      `is ${String(issue.input).length} characters long; at most ${MAX_CHARS.duration} are allowed here (write a duration such as "30m", "1h" or "next-business-day")`,
-  })
-  .superRefine((text, ctx) => {
-    const parsed = parseDuration(text);
-    if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
-  });
+const OFF_WORDS = new Set(["off", "none", "never", "no", "false", "disabled"]);
+
+/**
+ * A target as `response` writes it (`90s`, `30m`, `1h`, `next-business-day`); `metric` names the
+ * key in the message that tells how to turn an optional metric off (null).
+ */
+const targetSchema = (metric?: string) =>
+  z
+    .string({
+      error: (issue) => {
+        if (issue.code === "invalid_type" && typeof issue.input === "number")
+          return `${issue.input} has no unit; write "${issue.input}m" for minutes or "${issue.input}h" for hours`;
+        if (metric !== undefined && issue.code === "invalid_type" && typeof issue.input === "boolean")
+          return `${issue.input} is not a target; write a duration such as "4h", or null to leave ${metric} untimed`;
+        return expected('a duration such as "30m", "1h" or "next-business-day"')(issue);
+      },
+    })
+    .max(MAX_CHARS.duration, {
+      abort: true,
+      error: (issue) =>
+        `is ${String(issue.input).length} characters long; at most ${MAX_CHARS.duration} are allowed here (write a duration such as "30m", "1h" or "next-business-day")`,
+    })
+    .superRefine((text, ctx) => {
+      if (metric !== undefined && OFF_WORDS.has(text.trim().toLowerCase())) {
+        ctx.addIssue({
+          code: "custom",
+          message: `${JSON.stringify(text)} is not a target; write null to leave ${metric} untimed`,
+        });
+        return;
+      }
+      const parsed = parseDuration(text);
+      if (!parsed.ok) ctx.addIssue({ code: "custom", message: parsed.message });
+    });
+
+/** `next_reply`, `resolution`, `updates`: a target like `response`, or null for a metric that is not timed. */
+const metricSchema = (metric: string) => targetSchema(metric).nullable().optional();
+
+const responseSchema = targetSchema();
 
 const CLOCKS = ["calendar", "business"] as const;
 
@@ -98,6 +121,15 @@ const priorityEntrySchema = z.strictObject(
       .describe(
         "First-response target: whole seconds, minutes or hours above zero (`90s`, `30m`, `1h`) or `next-business-day` (close of business on the first business day after the day the issue was opened). Required for a new priority.",
       ),
+    next_reply: metricSchema("next_reply").describe(
+      "Next-reply target: once the team has replied, a customer's comment must be answered within it, counted from the oldest unanswered one. Same syntax as `response`, on this priority's `clock`; null: not timed. Default: not timed.",
+    ),
+    resolution: metricSchema("resolution").describe(
+      "Resolution target: from the issue's creation to its close (or `labels.resolved`), not counting the time `labels.waiting` is on it; a reopened issue resumes the same clock. Same syntax as `response`, on this priority's `clock`; null: not timed. Default: not timed.",
+    ),
+    updates: metricSchema("updates").describe(
+      "Periodic-update interval while the issue is open: each team comment starts the next one; a reminder goes out at `escalation.warn_at` of it. Same syntax as `response`, on this priority's `clock`; null: not timed. Default: `30m` for `production-down`, not timed for the others.",
+    ),
     clock: z
       .enum(CLOCKS, {
         error: (issue) =>
@@ -213,12 +245,27 @@ export const statusLabelsSchema = z
         .describe("Label on an issue whose intake form has missing or invalid fields."),
       at_risk: labelName
         .default(DEFAULT_STATUS_LABELS.at_risk)
-        .describe("Label on an unanswered issue past `escalation.warn_at` of its target."),
+        .describe(
+          "Label of the default ladder's `at-risk` level: a first response, next reply or resolution of the issue is past `escalation.warn_at` of its target.",
+        ),
       breached: labelName
         .default(DEFAULT_STATUS_LABELS.breached)
-        .describe("Label on an issue whose first-response deadline passed without a team response."),
+        .describe(
+          "Label of the default ladder's `breach` level: a first response, next reply or resolution of the issue is overdue.",
+        ),
+      waiting: labelName
+        .default(DEFAULT_STATUS_LABELS.waiting)
+        .describe(
+          "A team member adds this label while the team waits for the customer: it pauses the resolution clock. The customer's next comment removes it and the clock resumes. The app creates it in the repository.",
+        ),
+      resolved: labelName
+        .nullable()
+        .default(DEFAULT_STATUS_LABELS.resolved)
+        .describe(
+          'Adding this label meets the resolution target as a close does, e.g. "status: resolved"; the app creates it in the repository. null: only a close does.',
+        ),
     },
-    { error: expected("a mapping with incomplete, at_risk and breached") },
+    { error: expected("a mapping with incomplete, at_risk, breached, waiting and resolved") },
   )
   .default(DEFAULT_STATUS_LABELS)
   .describe("Names of the status labels the app sets and removes.");

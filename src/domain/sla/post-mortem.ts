@@ -4,18 +4,17 @@ import { formatDuration } from "../duration.js";
 import type { Policy } from "../policy.js";
 
 /**
- * The post-mortem follow-up of a closed Production-down issue, as pure decisions:
- * closed → asked (one comment) → `post-mortem: required` (a calendar deadline, 72 h by default) →
- * `post-mortem: done` (met) or, at the deadline, one reminder to the escalation handles (overdue).
+ * The texts of the post-mortem follow-up of a closed Production-down issue: the question asked
+ * once at the close, and the reminder. The follow-up itself is the `post_mortem` timer
+ * (src/domain/timers/lifecycle.ts): `post-mortem: required` starts it on `post_mortem.due`
+ * (calendar clock, 72 h by default), `post-mortem: done` meets it, and its `reminder` level
+ * repeats every `post_mortem.repeat` until done.
  */
 export type PostMortemState = "asked" | "required" | "done" | "overdue";
 
 export interface PostMortemRow {
   priority: string;
   pm_state: PostMortemState | null;
-  pm_due_at: number | null;
-  /** The SLA clock's next due instant (null once it is over). */
-  next_due_at: number | null;
 }
 
 export const PM_ASK_MARKER = "<!-- support-sla:post-mortem-ask -->";
@@ -24,48 +23,6 @@ export const PM_REMINDER_MARKER = "<!-- support-sla:post-mortem-reminder -->";
 /** Closing the issue asks about a post-mortem once, for the configured priorities. */
 export function asksOnClose(row: PostMortemRow, policy: Policy): boolean {
   return row.pm_state === null && policy.postMortem.priorities.includes(row.priority);
-}
-
-export interface PostMortemPatch {
-  pm_state: PostMortemState;
-  pm_required_at?: number;
-  pm_due_at?: number;
-  pm_done_at?: number;
-  next_due_at: number | null;
-}
-
-/** A label added to the issue: the required label starts the clock, the done label meets it. */
-export function onPostMortemLabel(
-  row: PostMortemRow,
-  label: string,
-  policy: Policy,
-  now: number,
-): PostMortemPatch | null {
-  const name = label.toLowerCase();
-  if (name === policy.postMortem.requiredLabel.toLowerCase()) {
-    if (row.pm_state !== null && row.pm_state !== "asked") return null; // already running or over
-    const due = now + policy.postMortem.dueMs;
-    return {
-      pm_state: "required",
-      pm_required_at: now,
-      pm_due_at: due,
-      next_due_at: row.next_due_at === null ? due : Math.min(row.next_due_at, due),
-    };
-  }
-  if (name === policy.postMortem.doneLabel.toLowerCase()) {
-    if (row.pm_state === "done") return null;
-    return {
-      pm_state: "done",
-      pm_done_at: now,
-      next_due_at: row.next_due_at === row.pm_due_at ? null : row.next_due_at,
-    };
-  }
-  return null;
-}
-
-/** The reminder is due: required, not done, deadline reached. */
-export function reminderDue(row: PostMortemRow, now: number): boolean {
-  return row.pm_state === "required" && row.pm_due_at !== null && now >= row.pm_due_at;
 }
 
 /** A label name as inline code: one line, no backtick that could end the span, clipped. */

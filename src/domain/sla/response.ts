@@ -98,3 +98,21 @@ export function isTeamResponse(
 export function needsTeamLookup(comment: ResponseComment, issue: ResponseIssue, team: TeamRule): boolean {
   return cheapVerdict(comment, issue, team) === null;
 }
+
+/**
+ * Who wrote a comment, for the timers: `team` (a team response, as {@link isTeamResponse} says),
+ * `customer` (anyone else with an account: the issue's author, a colleague of theirs, an outside
+ * contributor) or `none` (a deleted account, a bot, an ignored user: their comments start and stop
+ * nothing). A customer comment starts the next-reply timer and lifts the waiting pause (PRODUCT.md,
+ * "More SLA metrics"). `teamMembers` as for `isTeamResponse`.
+ */
+export function commentAuthorRole(
+  comment: ResponseComment,
+  issue: ResponseIssue,
+  team: TeamRule,
+  teamMembers: ReadonlySet<string>,
+): "team" | "customer" | "none" {
+  const { user } = comment;
+  if (!user || isBot(user) || includesLogin(team.ignore, normalizeLogin(user.login))) return "none";
+  return isTeamResponse(comment, issue, team, teamMembers).counts ? "team" : "customer";
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  commentAuthorRole,
   isTeamResponse,
   needsTeamLookup,
   normalizeLogin,
@@ -140,5 +141,22 @@ describe("normalizeLogin", () => {
     ["  @octocat ", "octocat"],
   ])("%j → %j", (input, expected) => {
     expect(normalizeLogin(input)).toBe(expected);
+  });
+});
+
+describe("commentAuthorRole: whose turn a comment says it is (the timers)", () => {
+  it.each([
+    ["the issue's author", comment("customer-carla", "NONE"), "customer"],
+    ["the author even when an OWNER (the response rule)", comment("Customer-Carla", "OWNER"), "customer"],
+    ["a colleague of the author (NONE)", comment("colleague-cody", "NONE"), "customer"],
+    ["an outside CONTRIBUTOR", comment("contrib-carl", "CONTRIBUTOR"), "customer"],
+    ["a MEMBER", comment("member-max", "MEMBER"), "team"],
+    ["a configured user", comment("outsourced-olga", "NONE"), "team"],
+    ["a member of a configured team", comment("team-tim", "NONE"), "team"],
+    ["an ignored user, even on the team", comment("sales-sam", "MEMBER"), "none"],
+    ["a bot (this app's own comments)", comment("support-sla[bot]", "NONE", "Bot"), "none"],
+    ["a deleted account", comment(null, "NONE"), "none"],
+  ] as const)("%s → %s", (_what, c, role) => {
+    expect(commentAuthorRole(c, issue, CONFIGURED, MEMBERS)).toBe(role);
   });
 });

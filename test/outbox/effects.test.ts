@@ -1,18 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createPagerDutyNotifier } from "../../src/notify/pagerduty.js";
+import type { DeliveryResult } from "../../src/notify/retry.js";
+import { createSlackNotifier, type SlaNotice } from "../../src/notify/slack.js";
 import {
   deliver,
   EFFECT_GIVE_UP_AFTER_MS,
   EffectFailedError,
   retryAfterOf,
   runEffect,
-} from "../../src/notify/outbox.js";
-import { createPagerDutyNotifier } from "../../src/notify/pagerduty.js";
-import type { DeliveryResult } from "../../src/notify/retry.js";
-import { createSlackNotifier, type SlaNotice } from "../../src/notify/slack.js";
+} from "../../src/outbox/effects.js";
 import { Metrics } from "../../src/runtime/metrics.js";
 import { openStore, type Store } from "../../src/store/db.js";
 import { getEffect } from "../../src/store/tracking-store.js";
-import { closedPortUrl, type StandIn, startStandIn } from "./stand-in.js";
+import { closedPortUrl, type StandIn, startStandIn } from "../notify/stand-in.js";
 
 /**
  * The outbox (issue 10, kinds 1-2): an effect is `done` only once confirmed; a failure is logged

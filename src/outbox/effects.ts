@@ -1,8 +1,8 @@
 import { describeError, errorSummary } from "../helpers/describe-error.js";
+import type { DeliveryResult } from "../notify/retry.js";
 import type { Metrics } from "../runtime/metrics.js";
 import type { Store } from "../store/db.js";
 import { beginEffect, failEffect, finishEffect, getEffect } from "../store/tracking-store.js";
-import type { DeliveryResult } from "./retry.js";
 
 /**
  * The outbox (the `effects` table) is the one record of what the app sent (issue 10, kinds 1-2).

@@ -3,10 +3,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
 import { createNotifiers } from "../../src/notify/index.js";
 import { getTrackedIssue } from "../../src/store/intake-store.js";
+import { getTimers } from "../../src/store/timer-store.js";
+import { getEffect } from "../../src/store/tracking-store.js";
 import {
   API,
   createHarness,
   type Harness,
+  LEVEL,
   mockSetupReads,
   mockToken,
   recorder,
@@ -54,6 +57,7 @@ function api() {
 
 beforeEach(async () => {
   h = await createHarness({
+    captureLogs: true,
     notifiers: createNotifiers(
       {
         SLACK_WEBHOOK_URL: `${SLACK}/services/T/B/X`,
@@ -146,7 +150,45 @@ describe("the scheduler", () => {
       state: "breached",
       next_due_at: null,
       breached_at: Date.parse("2026-11-30T08:30:01Z"),
+      paged_cycle: 1,
     });
+    // Today's outbox keys: a store upgraded in the middle of an escalation never doubles an effect.
+    for (const name of [
+      "at-risk-label",
+      "at-risk-slack",
+      "breached-label",
+      "breach-comment",
+      "breach-slack",
+      "page",
+      "at-risk-unlabel",
+    ])
+      expect((await getEffect(h.store, `acme/support#1:c1:${name}`))?.status, name).toBe("done");
+    expect(
+      h.logs
+        .filter((l) => l.msg === "at-risk warning sent" || l.msg === "breach escalated")
+        .map((l) => ({
+          level: l.level,
+          msg: l.msg,
+          issue: l.issue,
+          transition: l.transition,
+          lateMs: l.lateMs,
+        })),
+    ).toEqual([
+      {
+        level: LEVEL.info,
+        msg: "at-risk warning sent",
+        issue: "acme/support#1",
+        transition: "at-risk",
+        lateMs: 0,
+      },
+      {
+        level: LEVEL.info,
+        msg: "breach escalated",
+        issue: "acme/support#1",
+        transition: "breach",
+        lateMs: 1_000,
+      },
+    ]);
   });
 
   it("a team reply before the deadline meets it: no warning, no escalation, no call at the deadline", async () => {
@@ -280,7 +322,9 @@ describe("the scheduler", () => {
         { sender: { login: "engineer-erik" }, label: "priority: urgent" },
       ),
     );
-    expect((await getTrackedIssue(h.store, { repo: "acme/support", number: 1 }))?.next_due_at).toBe(
+    // The first-response timer is due at once (the scheduler claims timers, not the tracked row).
+    const timers = await getTimers(h.store, { repo: "acme/support", number: 1 });
+    expect(timers.find((t) => t.metric === "first_response")?.nextDueAt).toBe(
       Date.parse("2026-11-30T10:00:00Z"),
     );
     const pd = recorder();
@@ -349,6 +393,8 @@ describe("Production down and PagerDuty", () => {
       "issues",
       issuePayload("opened", { body: problemBody("Production down"), labels: ["type: problem"] }),
     );
+    // The reply resets the update interval and the close stops it: the intake comment follows (issue 12).
+    api().patch("/repos/acme/support/issues/comments/10").times(2).reply(200, { id: 10 });
     await h.receive(
       "issue_comment",
       commentPayload({ login: "engineer-erik" }, "MEMBER", "2026-11-27T15:40:00Z"),

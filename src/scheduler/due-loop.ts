@@ -1,5 +1,5 @@
-import { describeError } from "./describe-error.js";
-import { issueKey, payloadSubject } from "./issue-log.js";
+import { describeError } from "../helpers/describe-error.js";
+import { issueKey, payloadSubject } from "../helpers/issue-log.js";
 
 /**
  * What a claim may take of each group (installation) so that no group holds more than `max` of

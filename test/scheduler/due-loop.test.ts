@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DueLoop } from "../../src/helpers/due-loop.js";
+import { DueLoop } from "../../src/scheduler/due-loop.js";
 
 describe("DueLoop logs", () => {
   it("names the issue of an item that failed, never the item or the error object", async () => {

@@ -1,0 +1,266 @@
+import type { Logger } from "probot";
+import { ladderFor } from "../domain/timers/ladder.js";
+import { heldElsewhere } from "../domain/timers/lifecycle.js";
+import { decideDue, isFinal, levelInstants, nextFiring, type Timer } from "../domain/timers/timer.js";
+import { failFast, logTo } from "../github/octokit.js";
+import type { HandlerDeps } from "../handlers/deps.js";
+import {
+  applyTeamResponse,
+  type CommentLike,
+  commentCounts,
+  findPriority,
+  IssueBusyError,
+  issueRef,
+  withIssueLock,
+} from "../handlers/sla.js";
+import { describeError } from "../helpers/describe-error.js";
+import { issueKey, withIssue } from "../helpers/issue-log.js";
+import { retryAfterOf } from "../outbox/index.js";
+import { getTrackedIssue } from "../store/intake-store.js";
+import {
+  getTimers,
+  releaseTimerLease,
+  renewTimerLease,
+  saveTimers,
+  type TimerRow,
+} from "../store/timer-store.js";
+import { applyFiring } from "./firing.js";
+
+/** Failed attempts after which each further failure of a due timer is logged at error, not warn. */
+export const ESCALATION_LOUD_AFTER = 12;
+
+/** Backoff between attempts of a failed escalation: 2 s, 4 s, … capped at 1 minute (a deadline waits). */
+export function escalationRetryDelayMs(attempt: number): number {
+  return Math.min(2_000 * 2 ** Math.max(0, attempt - 1), 60_000);
+}
+
+/**
+ * The metrics a team reply meets (PRODUCT.md "More SLA metrics"): before one of their levels
+ * fires, the issue's comments since the timer started are read again, in case the reply's webhook
+ * was lost.
+ */
+const MET_BY_TEAM_REPLY: ReadonlySet<Timer["metric"]> = new Set(["first_response", "next_reply", "updates"]);
+
+type TimerKey = Pick<TimerRow, "repo" | "number" | "metric" | "cycle">;
+
+/** `owner/repo#12 next_reply c2`: one timer, in this process's failure counts. */
+function timerName(row: TimerKey): string {
+  return `${issueKey(row)} ${row.metric} c${row.cycle}`;
+}
+
+/**
+ * Failed attempts per timer and due instant, per store, in this process only: the timer row has
+ * no attempt column, so a restart (or another replica taking the row over) counts from 1 again.
+ */
+const failures = new WeakMap<object, Map<string, { dueAt: number | null; attempts: number }>>();
+
+function failuresOf(deps: HandlerDeps): Map<string, { dueAt: number | null; attempts: number }> {
+  let map = failures.get(deps.store);
+  if (!map) {
+    map = new Map();
+    failures.set(deps.store, map);
+  }
+  return map;
+}
+
+/** What the attempt had got to, for its failure line. */
+interface Progress {
+  transition?: string;
+  level?: string;
+}
+
+/**
+ * Where a timer escalates: the scheduler's action on one claimed timer (any metric). Under the
+ * issue lock it re-reads the issue's timers and, for a timer a team reply meets, the comments
+ * since the timer started (a reply may have landed while its webhook was lost: it is recorded
+ * instead). Then the domain decides what is due (`decideDue`: the ladder level, or a repeat) and
+ * its effects are applied through the outbox, each exactly once (see `applyFiring`), before the
+ * timer's new state is written, fenced by the lease, which is released in the same write.
+ *
+ * A failed attempt (GitHub down, a receiver refusing) keeps the timer's lease until the next
+ * attempt, with backoff (`escalationRetryDelayMs`, never sooner than a receiver's Retry-After),
+ * and is logged at once with the issue, the attempt and `nextAttemptAt`; an escalation never
+ * gives up. A webhook working on the issue in another process (`IssueBusyError`) releases the
+ * lease: the next pass looks again. Never throws.
+ */
+export async function escalateTimer(claimed: TimerRow, deps: HandlerDeps): Promise<void> {
+  const key = { repo: claimed.repo, number: claimed.number };
+  const log = withIssue(deps.log, issueKey(key)).child({ metric: claimed.metric });
+  const progress: Progress = {};
+  try {
+    await withIssueLock(deps, key, async () => {
+      const timers = await getTimers(deps.store, key);
+      const row = timers.find((t) => t.metric === claimed.metric && t.cycle === claimed.cycle);
+      if (!row) {
+        // A newer cycle replaced it: nothing of this one is due any more.
+        await releaseTimerLease(deps.store, claimed, deps.owner);
+        return;
+      }
+      if (row.lease_owner !== deps.owner) return; // the lease expired and someone else took it
+      await escalateLocked(row, timers, { ...deps, log }, progress);
+    });
+    failuresOf(deps).delete(timerName(claimed));
+  } catch (error) {
+    if (error instanceof IssueBusyError) {
+      log.debug("issue busy in another process: escalation looks again on the next pass");
+      await releaseTimerLease(deps.store, claimed, deps.owner);
+      return;
+    }
+    await retryLater(claimed, deps, log, progress, error);
+  }
+}
+
+async function retryLater(
+  claimed: TimerRow,
+  deps: HandlerDeps,
+  log: Logger,
+  progress: Progress,
+  error: unknown,
+): Promise<void> {
+  const name = timerName(claimed);
+  const counts = failuresOf(deps);
+  const previous = counts.get(name);
+  const attempt = previous && previous.dueAt === claimed.nextDueAt ? previous.attempts + 1 : 1;
+  counts.set(name, { dueAt: claimed.nextDueAt, attempts: attempt });
+  // Never sooner than a receiver's Retry-After (PagerDuty, Slack answering 429).
+  const retryAt = deps.clock.now() + Math.max(escalationRetryDelayMs(attempt), retryAfterOf(error) ?? 0);
+  // Keep the lease until then: no other pass (here or on a replica) retries sooner.
+  let kept = false;
+  try {
+    kept = await renewTimerLease(deps.store, claimed, deps.owner, retryAt);
+  } catch (storeError) {
+    log.warn({ error: describeError(storeError) }, "could not keep the timer's lease; it expires on its own");
+  }
+  const fields = {
+    attempt,
+    ...(progress.transition ? { transition: progress.transition } : {}),
+    ...(progress.level ? { ladderLevel: progress.level } : {}),
+    ...(claimed.nextDueAt !== null ? { dueAt: new Date(claimed.nextDueAt).toISOString() } : {}),
+    ...(kept ? { nextAttemptAt: new Date(retryAt).toISOString() } : {}),
+    error: describeError(error),
+  };
+  const message = kept
+    ? "escalation failed; will retry"
+    : "escalation failed; this process no longer holds the row, whoever claims it next retries";
+  if (attempt >= ESCALATION_LOUD_AFTER) log.error(fields, `${message} (still failing)`);
+  else log.warn(fields, message);
+}
+
+async function escalateLocked(
+  row: TimerRow,
+  timers: TimerRow[],
+  deps: HandlerDeps,
+  progress: Progress,
+): Promise<void> {
+  const now = deps.clock.now();
+  const key = { repo: row.repo, number: row.number };
+  const release = () => releaseTimerLease(deps.store, row, deps.owner);
+  const tracked = await getTrackedIssue(deps.store, key);
+  if (!tracked) {
+    deps.log.warn("a timer of an untracked issue was due: left alone");
+    await release();
+    return;
+  }
+  const ref = issueRef(row);
+  const gh = logTo(failFast(await deps.auth(row.installation_id)), deps.log);
+  const { policy } = await deps.setups.get(gh, { owner: ref.owner, repo: ref.repo });
+  const priority = findPriority(policy, tracked.priority);
+  const calendar = deps.calendars.for(policy);
+  const ladderOf = (metric: Timer["metric"]) => ladderFor(policy, priority, metric);
+  const ladder = ladderOf(row.metric);
+  const held = heldElsewhere(timers, row.metric, ladderOf);
+  const paged = row.paged || tracked.paged_cycle === tracked.cycle;
+  const decision = decideDue(row, now, calendar, ladder, held, { paged });
+  if (!decision) {
+    // Claimed but nothing due (paused, re-planned, final): plan the next look from the timer itself.
+    const next = isFinal(row.state) ? null : (nextFiring(row, calendar, ladder)?.at ?? null);
+    await saveTimers(
+      deps.store,
+      key,
+      [
+        {
+          kind: "update",
+          metric: row.metric,
+          cycle: row.cycle,
+          patch: { nextDueAt: next !== null && next > now ? next : null },
+        },
+      ],
+      { owner: deps.owner, release: { metric: row.metric, cycle: row.cycle }, version: row.version, now },
+    );
+    deps.log.debug({ nextDueAt: next }, "a claimed timer had nothing due: planned again");
+    return;
+  }
+  const { firing } = decision;
+  progress.transition = firing.transition;
+  progress.level = firing.level.name;
+  const log = deps.log.child({ transition: firing.transition });
+
+  let comments: CommentLike[] | null = null;
+  if (MET_BY_TEAM_REPLY.has(row.metric)) {
+    comments = (await gh.paginate(gh.rest.issues.listComments, {
+      ...ref,
+      since: new Date(row.startedAt).toISOString(),
+      per_page: 100,
+    })) as unknown as CommentLike[];
+    for (const comment of comments) {
+      const at = Date.parse(comment.created_at);
+      if (at < row.startedAt || !(await commentCounts(deps, gh, comment, tracked, policy))) continue;
+      await applyTeamResponse(deps, gh, tracked, policy, at, comment.user?.login ?? "", log);
+      const after = (await getTimers(deps.store, key)).find((t) => t.metric === row.metric);
+      if (after && after.cycle === row.cycle && !isFinal(after.state)) continue; // not this timer's reply
+      log.info({ by: comment.user?.login }, "a team reply was found before escalating: recorded instead");
+      await release();
+      return;
+    }
+  }
+
+  const outcome = await applyFiring({
+    deps: { ...deps, log },
+    gh,
+    policy,
+    priority,
+    tracked,
+    timer: row,
+    firing,
+    now,
+    paged,
+    comments,
+  });
+
+  const patch: Partial<Timer> = {
+    ...decision.patch,
+    ...(outcome.paged && !row.paged ? { paged: true } : {}),
+  };
+  const saved = await saveTimers(
+    deps.store,
+    key,
+    [{ kind: "update", metric: row.metric, cycle: row.cycle, patch }],
+    { owner: deps.owner, release: { metric: row.metric, cycle: row.cycle }, version: row.version, now },
+  );
+  if (!saved) {
+    log.info("the timer's lease was lost before its escalation was recorded: whoever holds it now finishes");
+    return;
+  }
+  // Lateness from the instant this firing was due: its level's threshold, or the repeat's plan.
+  const due =
+    (firing.repeat === 0 ? levelInstants(row, calendar, ladder)[firing.index] : row.nextDueAt) ?? now;
+  deps.metrics.lateness.observe(
+    { metric: row.metric, transition: firing.transition },
+    Math.max(0, now - due) / 1000,
+  );
+  if (firing.transition === "breach") deps.metrics.breaches.inc({ metric: row.metric });
+  const fields = {
+    lateMs: now - due,
+    ...(firing.transition === "escalate" || firing.repeat > 0
+      ? { ladderLevel: firing.level.name, repeat: firing.repeat }
+      : {}),
+  };
+  log.info(fields, LOG_LINES[firing.transition]);
+}
+
+/** The info line of each transition (operators grep these). */
+const LOG_LINES: Record<"at-risk" | "breach" | "escalate", string> = {
+  "at-risk": "at-risk warning sent",
+  breach: "breach escalated",
+  escalate: "escalation level fired",
+};
