@@ -1,6 +1,12 @@
 import { Temporal } from "temporal-polyfill";
 import { didYouMean } from "../config/suggest.js";
-import { type BusinessCalendar, CalendarError, createCalendar } from "../domain/business-hours.js";
+import {
+  type BusinessCalendar,
+  CalendarError,
+  createCalendar,
+  HORIZON_DAYS,
+  HORIZON_MS,
+} from "../domain/business-hours.js";
 import type { EscalationLevel, PriorityPolicy } from "../domain/policy.js";
 import { explainDeadline, metricConfigKey, renderExplanation } from "../domain/sla/explain.js";
 import { ladderFor, metricTarget } from "../domain/timers/ladder.js";
@@ -37,8 +43,9 @@ Options:
                    (priorities.KEY.response, .next_reply, .resolution, .updates)
   --pause START/END  time that does not count on the metric's clock, as two ISO instants with an
                    offset or Z: 2026-11-27T16:00:00Z/2026-11-30T10:00:00Z; repeatable, pauses
-                   must not overlap nor start before --opened. (The app itself pauses only
-                   resolution, while labels.waiting is on the issue.)
+                   must not overlap nor start before --opened; not for first_response, which is
+                   never paused. (The app itself pauses only resolution, while labels.waiting is
+                   on the issue.)
   --explain        instead of JSON, show how each deadline was computed: the policy, the zone,
                    the business intervals counted, the holidays and closed days skipped, the
                    pauses and the time each excluded, and the escalation levels with their instants
@@ -182,6 +189,11 @@ export function deadlineCommand(args: string[], io: Io): number {
   if (!values.opened?.length) throw new UsageError("missing --opened ISO (give it once per issue)");
   const metric = parseMetric(values.metric);
   const pauses = parsePauses(values.pause ?? []);
+  if (metric === "first_response" && pauses.length > 0) {
+    throw new UsageError(
+      "--pause: the first response is never paused; give --metric resolution (paused while the waiting label is on), next_reply or updates",
+    );
+  }
   const policy = policyFromFile(values.config);
   const priority = policy.priorities.find((p) => p.key === values.priority);
   if (!priority) {
@@ -192,11 +204,25 @@ export function deadlineCommand(args: string[], io: Io): number {
   const { target, clock } = targetOf(policy, priority, metric, values.config);
   const tz = policy.calendar.timezone;
   const opened = values.opened.map((text) => parseInstant(text, tz, "--opened"));
+  for (const at of opened) {
+    for (const p of pauses) {
+      if (p.end - at > HORIZON_MS) {
+        throw new UsageError(
+          `--pause ${JSON.stringify(p.text)} ends more than ${HORIZON_DAYS} days after --opened ${new Date(at).toISOString()}: deadlines are planned at most ${HORIZON_DAYS} days ahead`,
+        );
+      }
+    }
+  }
   try {
     const calendar = createCalendar(policy.calendar);
     const ladder = ladderFor(policy, priority, metric);
-    for (const at of opened) {
-      const timer = plannedTimer({ metric, cycle: 1, clock, target }, at, pauses, calendar, ladder);
+    // Every --opened is planned (and every pause checked against it) before anything is printed:
+    // a usage error never leaves part of the output behind.
+    const planned = opened.map((at) => ({
+      at,
+      timer: plannedTimer({ metric, cycle: 1, clock, target }, at, pauses, calendar, ladder),
+    }));
+    for (const { at, timer } of planned) {
       if (values.explain) {
         io.out(renderExplanation(explainDeadline(calendar, policy, priority, at, { timer, ladder })));
         io.out("");

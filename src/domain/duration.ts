@@ -9,6 +9,20 @@ export const MAX_DURATION_MS = 365 * 24 * UNIT_MS.h;
 const ACCEPTED =
   "write a whole positive number followed by s, m or h (e.g. 90s, 30m, 1h) or next-business-day";
 
+const ACCEPTED_SPAN = "write a whole positive number followed by s, m or h (e.g. 90s, 30m, 1h)";
+
+/**
+ * Parses a span that is only ever a duration (a repeat interval, a time after the deadline): as
+ * {@link parseDuration}, but `next-business-day` is refused and no message offers it.
+ */
+export function parseSpan(text: string | number): { ok: true; ms: number } | { ok: false; message: string } {
+  const parsed = parseDuration(text);
+  if (!parsed.ok) return { ok: false, message: parsed.message.replace(ACCEPTED, ACCEPTED_SPAN) };
+  if (parsed.target.kind !== "duration")
+    return { ok: false, message: `${JSON.stringify(text)} is not a span of time: ${ACCEPTED_SPAN}` };
+  return { ok: true, ms: parsed.target.ms };
+}
+
 /**
  * Parses a first-response target as the config writes it: `Ns`, `Nm`, `Nh` (N a positive whole
  * number) or `next-business-day`.

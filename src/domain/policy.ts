@@ -34,6 +34,13 @@ export interface PriorityPolicy {
   description: string;
 }
 
+/**
+ * What a first-response deadline was planned for: the priority's `response` and its `clock`, as
+ * recorded with the deadline (`tracked_issues.target_*`, migration 0006), which the report shows
+ * instead of the policy at hand.
+ */
+export type SlaTarget = Pick<PriorityPolicy, "response" | "clock">;
+
 export interface TypePolicy {
   key: string;
   /** What customers read, e.g. "Problem / troubleshooting" (`types.<key>.name`). */

@@ -30,6 +30,12 @@ export interface IntakeView {
    * number): on-call is alerted already, so the customer is not told to call again.
    */
   fromOnCallPage?: boolean;
+  /**
+   * The first response is still awaited (default true). Once the team has answered, or the issue
+   * was closed, the comment (re-rendered for the next update, say) no longer tells the customer to
+   * call now: it says to call for anything new.
+   */
+  awaitingReply?: boolean;
   /** The first-response deadline, epoch milliseconds. */
   deadlineMs: number;
   /**
@@ -84,9 +90,11 @@ export function renderIntakeComment(v: IntakeView): string {
       "> [!CAUTION]",
       v.fromOnCallPage
         ? `> This request came in through our on-call line, and our on-call engineer has been alerted. For anything new, call ${number}.`
-        : v.pagesNow
-          ? `> Our on-call engineer is being paged now. If you have not already, call ${number} and describe the problem.`
-          : `> Call ${number} now and describe the problem: that alerts our on-call engineer, day and night.`,
+        : v.awaitingReply === false
+          ? `> For anything new and urgent about this, call ${number}: that alerts our on-call engineer, day and night.`
+          : v.pagesNow
+            ? `> Our on-call engineer is being paged now. If you have not already, call ${number} and describe the problem.`
+            : `> Call ${number} now and describe the problem: that alerts our on-call engineer, day and night.`,
       "",
     );
   }

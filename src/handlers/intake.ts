@@ -7,7 +7,7 @@ import { classifyIssue, type FormFile, type IntakeVerdict } from "../domain/form
 import { headingKey } from "../domain/forms/text.js";
 import { fieldKey } from "../domain/forms/validate.js";
 import type { Policy, PriorityPolicy } from "../domain/policy.js";
-import { pagesAtStart as pagesAtIntake } from "../domain/sla/clock.js";
+import { pagesAtStart as pagesAtIntake } from "../domain/timers/ladder.js";
 import { decideLifecycle, type LifecycleDecision, type LifecycleEvent } from "../domain/timers/lifecycle.js";
 import { isFinal, type Timer } from "../domain/timers/timer.js";
 import {
@@ -142,14 +142,16 @@ function planTimers(
   policy: Policy,
   priority: PriorityPolicy,
   calendar: BusinessCalendar,
-  instants: { createdAt: number; reopenedAt: number; now: number },
+  instants: { createdAt: number; reopenedAt: number; now: number; waiting: boolean },
   open: boolean,
 ): LifecycleDecision {
   const events: LifecycleEvent[] = [];
   if (!known || !timers.some((t) => t.metric === "first_response")) {
     events.push({ kind: "intake", at: instants.createdAt });
   } else {
-    if (trigger.kind === "reopened") events.push({ kind: "reopen", at: instants.reopenedAt });
+    if (trigger.kind === "reopened") {
+      events.push({ kind: "reopen", at: instants.reopenedAt, waiting: instants.waiting });
+    }
     events.push({ kind: "replan", at: instants.now });
   }
   return decideLifecycle({ policy, priority, calendar, timers, open }, events);
@@ -201,6 +203,7 @@ function intakeBody(
       nextUpdateAt(timers),
     ),
     fromOnCallPage: deps.origin === "pagerduty",
+    awaitingReply: awaitsReply(firstResponse(timers)),
   });
 }
 
@@ -245,7 +248,12 @@ export async function runIntake(
       planning,
       planningPriority,
       calendar,
-      { createdAt, reopenedAt, now },
+      {
+        createdAt,
+        reopenedAt,
+        now,
+        waiting: labels.some((l) => l.toLowerCase() === planning.labels.waiting.toLowerCase()),
+      },
       open,
     );
     return { decision, policy: planning, priority: planningPriority, calendar };

@@ -3,12 +3,7 @@ import type { BusinessCalendar } from "../domain/business-hours.js";
 import type { EscalationLevel, Policy, PriorityPolicy } from "../domain/policy.js";
 import { responseSlackText } from "../domain/sla/messages.js";
 import { ladderFor } from "../domain/timers/ladder.js";
-import {
-  decideLifecycle,
-  type LifecycleDecision,
-  type LifecycleEffect,
-  type LifecycleEvent,
-} from "../domain/timers/lifecycle.js";
+import { decideLifecycle, type LifecycleDecision, type LifecycleEvent } from "../domain/timers/lifecycle.js";
 import { isFinal, levelInstants, type Metric, preBreach, type Timer } from "../domain/timers/timer.js";
 import { addLabel, removeLabel } from "../github/labels.js";
 import type { GitHub } from "../github/octokit.js";
@@ -108,11 +103,13 @@ export function transitionSummary(decision: LifecycleDecision): string[] {
   );
 }
 
-/** The outbox key of a lifecycle effect: the first response's keep today's names. */
-function lifecycleKey(row: Pick<TrackedRow, "repo" | "number">, e: LifecycleEffect, name: string): string {
-  return e.metric === "first_response"
-    ? effectKey({ repo: row.repo, number: row.number, cycle: e.cycle }, name)
-    : `${row.repo}#${row.number}:${e.metric}:c${e.cycle}:${name}`;
+/**
+ * The outbox key of an acknowledgement or resolution: one per incident, and the incident is the
+ * issue's cycle (`pagerIssue`), whichever timers' meets ask for it (a reply meeting the first
+ * response and the update interval acknowledges once).
+ */
+function incidentKey(row: Pick<TrackedRow, "repo" | "number" | "cycle">, name: string): string {
+  return effectKey(row, name);
 }
 
 /**
@@ -141,7 +138,7 @@ export async function applyTimerEffects(scope: TimerScope, decision: LifecycleDe
     if (e.effect.kind === "page-ack" && pagerduty) {
       await once(
         deps,
-        lifecycleKey(row, e, "page-ack"),
+        incidentKey(row, "page-ack"),
         "rerun",
         () => deliver("pagerduty", () => pagerduty.acknowledge(pagerIssue(row), log)),
         { channel: "pagerduty", log },
@@ -150,7 +147,7 @@ export async function applyTimerEffects(scope: TimerScope, decision: LifecycleDe
       // Not confirmed: `once` throws and the delivery is retried; the timer keeps its open incident.
       await once(
         deps,
-        lifecycleKey(row, e, "page-resolve"),
+        incidentKey(row, "page-resolve"),
         "rerun",
         () => deliver("pagerduty", () => pagerduty.resolve(pagerIssue(row), log)),
         { channel: "pagerduty", log },

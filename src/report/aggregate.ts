@@ -1,6 +1,5 @@
 import type { BusinessCalendar } from "../domain/business-hours.js";
-import type { Policy, PriorityPolicy } from "../domain/policy.js";
-import type { SlaTarget } from "../domain/sla/clock.js";
+import type { Policy, PriorityPolicy, SlaTarget } from "../domain/policy.js";
 import { targetFromColumns } from "../handlers/sla-record.js";
 import {
   calendarOf,

@@ -1,7 +1,6 @@
 import { type BusinessCalendar, createCalendar } from "../domain/business-hours.js";
 import { formatDuration } from "../domain/duration.js";
-import type { Policy } from "../domain/policy.js";
-import type { SlaTarget } from "../domain/sla/clock.js";
+import type { Policy, SlaTarget } from "../domain/policy.js";
 import type { ReportTarget, Spread } from "./types.js";
 
 /*

@@ -368,7 +368,14 @@ export function renderMarkdown(report: SlaReport, options: MarkdownOptions = {})
   room -= size(totals);
 
   // 2. Breaches (rendered below the tables by type, but served before them).
-  const breachesHead = [`${h}# Breaches (${formatCount(report.breaches.length)})`, ""];
+  // The list is of first responses; next-reply and resolution breaches are counted in their own sections.
+  const breachesHead = [
+    `${h}# Breaches (${formatCount(report.breaches.length)})`,
+    "",
+    ...((report.metrics?.length ?? 0) > 0
+      ? ["First responses; next-reply and resolution breaches are counted in their sections below.", ""]
+      : []),
+  ];
   const breaches = [
     ...breachesHead,
     ...breachLines(

@@ -1,8 +1,9 @@
 import type { Kysely } from "kysely";
 import type { ChannelLinksTable } from "../channels/store.js";
 import type { ClockKind, ResponseTarget } from "../domain/policy.js";
-import type { Pause, TimerState } from "../domain/timers/timer.js";
+import type { TimerState } from "../domain/timers/timer.js";
 import type { Store } from "../store/db.js";
+import { parsePauses } from "../store/timer-store.js";
 import {
   REPORT_COLUMNS,
   REPORT_METRICS,
@@ -110,23 +111,6 @@ export async function loadReportTimers(store: Store, query: ReportQuery): Promis
       title: r.title,
       url: r.html_url,
     };
-  });
-}
-
-/** The `timers.pauses` JSON text as pauses; anything it cannot read as one is left out. */
-function parsePauses(text: string): Pause[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(parsed)) return [];
-  return parsed.flatMap((p: { start?: unknown; end?: unknown }) => {
-    const start = Number(p?.start);
-    const end = p?.end === null || p?.end === undefined ? null : Number(p.end);
-    if (!Number.isFinite(start) || (end !== null && !Number.isFinite(end))) return [];
-    return [{ start, end }];
   });
 }
 

@@ -182,12 +182,19 @@ async function escalateLocked(
           kind: "update",
           metric: row.metric,
           cycle: row.cycle,
-          patch: { nextDueAt: next !== null && next > now ? next : null },
+          // Never quiet by mistake: a level the plan says is due but nothing fired is looked at
+          // again in a minute (and said), rather than dropped.
+          patch: { nextDueAt: next === null ? null : next > now ? next : now + 60_000 },
         },
       ],
       { owner: deps.owner, release: { metric: row.metric, cycle: row.cycle }, version: row.version, now },
     );
-    deps.log.debug({ nextDueAt: next }, "a claimed timer had nothing due: planned again");
+    if (next !== null && next <= now)
+      deps.log.warn(
+        { dueAt: new Date(next).toISOString() },
+        "a due timer fired nothing: looked at again in a minute",
+      );
+    else deps.log.debug({ nextDueAt: next }, "a claimed timer had nothing due: planned again");
     return;
   }
   const { firing } = decision;

@@ -1,6 +1,5 @@
 import { type Selectable, sql } from "kysely";
 import type { Store } from "./db.js";
-import { derivedNextDue, nextDueFor } from "./next-due.js";
 import type { TrackedIssuesTable } from "./schema.js";
 
 /** One tracked issue as stored, `version` included. */
@@ -46,10 +45,10 @@ export async function getTrackedIssue(store: Store, key: IssueKey): Promise<Trac
 }
 
 /**
- * Inserts or updates the issue. A new row starts its first cycle at `created_at`, warns at
- * `at_risk_at` (default: the deadline) and is due then. An existing row keeps the columns not
- * given (state, cycle, lease, first response, ...); its `version` is bumped and `next_due_at`
- * re-derived from the deadline it now has, unless given.
+ * Inserts or updates the issue. A new row starts its first cycle at `created_at` and is at risk
+ * at `at_risk_at` (default: the deadline), unless given; `next_due_at` stays NULL unless given
+ * (nothing claims it since migration 0008: the scheduler claims timers). An existing row keeps
+ * the columns not given (state, cycle, lease, first response, ...) and its `version` is bumped.
  */
 export async function saveTrackedIssue(store: Store, issue: TrackedIssue): Promise<void> {
   // A key present with `undefined` means "not given", as in Kysely's own updates.
@@ -61,9 +60,6 @@ export async function saveTrackedIssue(store: Store, issue: TrackedIssue): Promi
     at_risk_at: given.deadline_at,
     ...given,
   };
-  if (given.next_due_at === undefined) {
-    inserted.next_due_at = nextDueFor(inserted.state ?? "pending", inserted.at_risk_at, inserted.deadline_at);
-  }
   const { repo: _repo, number: _number, ...changed } = given;
   await store.db
     .insertInto("tracked_issues")
@@ -71,7 +67,6 @@ export async function saveTrackedIssue(store: Store, issue: TrackedIssue): Promi
     .onConflict((oc) =>
       oc.columns(["repo", "number"]).doUpdateSet({
         ...changed,
-        ...derivedNextDue(changed),
         version: sql<number>`tracked_issues.version + 1`,
       }),
     )

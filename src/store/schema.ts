@@ -45,11 +45,13 @@ export interface TrackedIssuesTable {
   /** When the issue turns at risk (`escalation.warn_at` of the target). */
   at_risk_at: Defaulted<number>;
   /**
-   * The next instant the scheduler must act: `at_risk_at` while pending, `deadline_at` while at risk,
-   * NULL once breached, met or cancelled. Derived by the store whenever a write changes `state`,
-   * `at_risk_at` or `deadline_at`, unless the write sets it explicitly (e.g. a retry later).
+   * Unused since 0008: the scheduler claims timers (`timers.next_due_at`), and the app writes NULL
+   * here (intake, and the first-response timer's projection). Kept for old rows: before 0008 it
+   * was the next instant the scheduler had to act (`at_risk_at` while pending, `deadline_at` while
+   * at risk, NULL after), and migration 0008 read it when it made their timers.
    */
   next_due_at: Defaulted<number | null>;
+  /** The scheduler's lease on the row before 0008; the app leases timers since (unused, kept). */
   lease_owner: Defaulted<string | null>;
   lease_until: Defaulted<number | null>;
   title: Defaulted<string>;

@@ -87,8 +87,11 @@ function toTimerRow(row: TimerColumns): TimerRow {
   };
 }
 
-/** `[{"start":ms,"end":ms|null}]` → pauses; an empty or unreadable text is no pause. */
-function parsePauses(text: string): Pause[] {
+/**
+ * The `timers.pauses` column (`[{"start":ms,"end":ms|null}]`) → pauses; an empty or unreadable
+ * text, or an entry without a numeric start, is no pause. Never throws.
+ */
+export function parsePauses(text: string): Pause[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

@@ -1,9 +1,7 @@
 import { type Expression, type ExpressionBuilder, type Selectable, sql, type Updateable } from "kysely";
 import type { Store } from "./db.js";
 import type { IssueKey, TrackedRow } from "./intake-store.js";
-import { derivedNextDue } from "./next-due.js";
 import {
-  type Database,
   type EffectRowStatus,
   type EffectsTable,
   type InboxTable,
@@ -13,70 +11,88 @@ import {
 } from "./schema.js";
 
 /*
- * Concurrency model (the same on SQLite and PostgreSQL):
- * - The scheduler owns a row only while it holds its lease (`claimDue`); its writes are fenced by
- *   `lease_owner` (`updateTracked`), so a replica whose lease expired and was taken over cannot
- *   overwrite the new owner's work.
- * - Webhook-driven writes (first response, close, re-plan, reopen) never wait for a lease: they
- *   bump `version`, and either apply unconditionally (`updateTrackedUnleased`) or only on the
- *   version they read (`updateIfVersion`). The scheduler passes the `version` of the row it claimed
- *   to `updateTracked`, so a webhook change made while it was working makes its commit fail: it
- *   re-reads and decides again instead of overwriting, say, `met` with `breached`.
- * - Leases (claim, renew, release) do not bump `version`: they are not content.
+ * The tracked issues' webhook-driven writes, the effects outbox, the webhook inbox, named leases
+ * and meta. The scheduler claims timers (`claimDueTimers`, src/store/timer-store.ts), never
+ * tracked_issues rows (since migration 0008).
+ * - Webhook-driven writes (close, post-mortem state, the intake comment) never wait for a lease:
+ *   they apply unconditionally (`updateTrackedUnleased`) and bump `version`.
  * - Side effects are made exactly once through the `effects` outbox, keyed by transition.
  */
 
 export type { IssueKey, TrackedRow } from "./intake-store.js";
 export type { SlaState } from "./schema.js";
 
-/** Columns a tracking write may change: not the key, the lease or the version. */
+/**
+ * Columns a tracking write may change: not the key, the lease, the version, nor `next_due_at`
+ * (unused since migration 0008: the scheduler claims timers).
+ */
 export type TrackedPatch = Omit<
   Updateable<TrackedIssuesTable>,
-  "repo" | "number" | "version" | "lease_owner" | "lease_until"
+  "repo" | "number" | "version" | "lease_owner" | "lease_until" | "next_due_at"
 >;
 
-export interface ClaimOptions {
-  now: number;
-  /** Unique per process (and per restart): fencing compares it. */
-  owner: string;
-  leaseMs: number;
-  limit: number;
-  /**
-   * Fairness between installations: take at most `max - busy.get(id)` rows of installation `id`
-   * (`max` of one not in `busy`), none of an installation whose count reached `max`. Without it,
-   * the earliest rows are taken whoever they belong to.
-   */
-  perInstallation?: InstallationQuota;
-}
-
-/** See `ClaimOptions.perInstallation`; the shape of the DueLoop's GroupQuota. */
-export interface InstallationQuota {
-  /** Most rows of one installation in flight (in the claimer's process) at once. */
-  max: number;
-  /** Rows in flight per installation id now. */
-  busy: ReadonlyMap<number, number>;
-}
-
-/** Installations with no free share, and the free share of each partly busy one. */
-function quotaParts(quota: InstallationQuota): { full: number[]; partial: Array<[number, number]> } {
-  const full: number[] = [];
-  const partial: Array<[number, number]> = [];
-  for (const [id, busy] of quota.busy) {
-    const free = quota.max - busy;
-    if (free <= 0) full.push(id);
-    else partial.push([id, free]);
-  }
-  return { full, partial };
+/**
+ * A webhook-driven write (a close, the post-mortem state, the intake comment): applies whoever
+ * holds the row's lease and bumps `version`. Writes exactly the columns of `patch`. False when
+ * the row does not exist.
+ */
+export async function updateTrackedUnleased(
+  store: Store,
+  key: IssueKey,
+  patch: TrackedPatch,
+): Promise<boolean> {
+  const result = await store.db
+    .updateTable("tracked_issues")
+    .set((eb) => ({ ...patch, version: eb("version", "+", 1) }))
+    .where("repo", "=", key.repo)
+    .where("number", "=", key.number)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 /**
+ * The earliest `tracked_issues.next_due_at`, leased or not; null when there is none. Nothing fills
+ * that column since migration 0008 (timers carry their own `next_due_at`), so only rows written
+ * before it have one. Kept as `/healthz`'s read probe (src/index.ts) and for bench/store.mjs.
+ */
+export async function nextDueAt(store: Store): Promise<number | null> {
+  const row = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => eb.fn.min("next_due_at").as("at"))
+    .where("next_due_at", "is not", null)
+    .executeTakeFirst();
+  return toNumberOrNull(row?.at);
+}
+
+/**
+ * How many tracked issues are in each first-response state (`tracked_issues.state`, which the
+ * first-response timer's projection keeps); every state present, 0 when none.
+ */
+export async function countByState(store: Store): Promise<Record<SlaState, number>> {
+  const rows = await store.db
+    .selectFrom("tracked_issues")
+    .select((eb) => ["state", eb.fn.countAll().as("n")])
+    .groupBy("state")
+    .execute();
+  const counts = Object.fromEntries(SLA_STATES.map((s) => [s, 0])) as Record<SlaState, number>;
+  for (const row of rows) counts[row.state] = Number(row.n);
+  return counts;
+}
+
+/**
+ * Not used by the app since migration 0008 (the scheduler claims timers: `claimDueTimers` in
+ * src/store/timer-store.ts), and nothing fills `tracked_issues.next_due_at` any more: kept only for
+ * bench/store.mjs, which still measures this claim on rows it fills itself.
+ *
  * Takes up to `limit` rows due at `now` (`next_due_at <= now`) whose lease is free (none, or
  * expired), earliest first, and leases them to `owner` until `now + leaseMs`. Atomic: concurrent
  * claimers (several processes on one PostgreSQL, or on one SQLite file) never get the same row.
  */
-export async function claimDue(store: Store, options: ClaimOptions): Promise<TrackedRow[]> {
+export async function claimDue(
+  store: Store,
+  options: Omit<ClaimOptions, "perInstallation">,
+): Promise<TrackedRow[]> {
   const { now, owner, leaseMs, limit } = options;
-  if (options.perInstallation) return await claimDueFairly(store, options, options.perInstallation);
   const due = store.db
     .selectFrom("tracked_issues")
     .where("next_due_at", "<=", now)
@@ -107,238 +123,6 @@ export async function claimDue(store: Store, options: ClaimOptions): Promise<Tra
           .returningAll()
           .execute();
   return rows.sort((a, b) => (a.next_due_at ?? 0) - (b.next_due_at ?? 0));
-}
-
-/**
- * `claimDue` with a share per installation: the due rows are numbered per installation (earliest
- * first, a window function), rows beyond an installation's free share are left, and the earliest
- * `limit` of the rest are leased. One statement, atomic like `claimDue`; on PostgreSQL the rows
- * are locked (`FOR UPDATE SKIP LOCKED`) at a query level of their own, since a window function
- * and a row lock cannot share one.
- */
-async function claimDueFairly(
-  store: Store,
-  options: ClaimOptions,
-  quota: InstallationQuota,
-): Promise<TrackedRow[]> {
-  const { now, owner, leaseMs, limit } = options;
-  const { full, partial } = quotaParts(quota);
-  const leaseFree = (eb: ExpressionBuilder<Database, "tracked_issues">) =>
-    eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]);
-  let numbered = store.db
-    .selectFrom("tracked_issues")
-    .select((eb) => [
-      "repo",
-      "number",
-      "installation_id",
-      "next_due_at",
-      eb.fn
-        .agg<number>("row_number")
-        .over((ob) =>
-          ob.partitionBy("installation_id").orderBy("next_due_at").orderBy("repo").orderBy("number"),
-        )
-        .as("rn"),
-    ])
-    .where("next_due_at", "<=", now)
-    .where(leaseFree);
-  if (full.length > 0) numbered = numbered.where("installation_id", "not in", full);
-  const chosen = store.db
-    .selectFrom(numbered.as("c"))
-    .where((eb) => eb("c.rn", "<=", shareOf(eb, "c.installation_id", partial, quota.max)))
-    .orderBy("c.next_due_at")
-    .limit(limit);
-  const update = store.db
-    .updateTable("tracked_issues")
-    .set({ lease_owner: owner, lease_until: now + leaseMs })
-    .where(leaseFree);
-  let locked = store.db
-    .selectFrom("tracked_issues")
-    .select(["repo", "number"])
-    .where((eb) =>
-      eb(
-        eb.refTuple("repo", "number"),
-        "in",
-        chosen.select(["c.repo", "c.number"]).$asTuple("repo", "number"),
-      ),
-    )
-    .where(leaseFree);
-  if (store.dialect === "postgres") locked = locked.forUpdate().skipLocked();
-  const rows = await update
-    .where((eb) => eb(eb.refTuple("repo", "number"), "in", locked.$asTuple("repo", "number")))
-    .returningAll()
-    .execute();
-  return rows.sort((a, b) => (a.next_due_at ?? 0) - (b.next_due_at ?? 0));
-}
-
-/** `CASE installation WHEN id THEN free … ELSE max END`: the free share of the row's installation. */
-function shareOf<DB, TB extends keyof DB>(
-  eb: ExpressionBuilder<DB, TB>,
-  column: string,
-  partial: Array<[number, number]>,
-  max: number,
-): Expression<number> {
-  if (partial.length === 0) return sql.lit(max);
-  const cases = partial.map(([id, free]) => sql`when ${sql.lit(id)} then ${sql.lit(free)}`);
-  return sql<number>`case ${eb.ref(column as never)} ${sql.join(cases, sql` `)} else ${sql.lit(max)} end`;
-}
-
-/** Gives the row's lease back (only `owner`'s). False when `owner` no longer held it. */
-export async function releaseLease(store: Store, key: IssueKey, owner: string): Promise<boolean> {
-  const result = await store.db
-    .updateTable("tracked_issues")
-    .set({ lease_owner: null, lease_until: null })
-    .where("repo", "=", key.repo)
-    .where("number", "=", key.number)
-    .where("lease_owner", "=", owner)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/** Extends `owner`'s lease to `until` (a long escalation). False when the lease was lost. */
-export async function renewLease(
-  store: Store,
-  key: IssueKey,
-  owner: string,
-  until: number,
-): Promise<boolean> {
-  const result = await store.db
-    .updateTable("tracked_issues")
-    .set({ lease_until: until })
-    .where("repo", "=", key.repo)
-    .where("number", "=", key.number)
-    .where("lease_owner", "=", owner)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-export interface LeasedUpdateOptions {
-  /** Apply only if the row still has this `version` (the one claimed): no webhook changed it since. */
-  version?: number;
-  /** Give the lease back in the same write. */
-  release?: boolean;
-}
-
-/**
- * Applies `patch` only while `owner` holds the row's lease (fencing), and, with `version`, only if
- * no other write happened since. False when the lease was lost or the row changed: re-read, re-decide.
- */
-export async function updateTracked(
-  store: Store,
-  key: IssueKey,
-  owner: string,
-  patch: TrackedPatch,
-  options: LeasedUpdateOptions = {},
-): Promise<boolean> {
-  let query = store.db
-    .updateTable("tracked_issues")
-    .set((eb) => ({
-      ...patch,
-      ...derivedNextDue(patch),
-      ...(options.release ? { lease_owner: null, lease_until: null } : {}),
-      version: eb("version", "+", 1),
-    }))
-    .where("repo", "=", key.repo)
-    .where("number", "=", key.number)
-    .where("lease_owner", "=", owner);
-  if (options.version !== undefined) query = query.where("version", "=", options.version);
-  const result = await query.executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/**
- * A webhook-driven write (first response, close, re-plan): applies whoever holds the lease and
- * bumps `version`, so a scheduler working on the row fails its fenced commit and re-reads.
- * False when the row does not exist.
- */
-export async function updateTrackedUnleased(
-  store: Store,
-  key: IssueKey,
-  patch: TrackedPatch,
-): Promise<boolean> {
-  return await updateUnleased(store, key, patch, undefined);
-}
-
-/** Like `updateTrackedUnleased`, only if the row still has `expectedVersion` (optimistic concurrency). */
-export async function updateIfVersion(
-  store: Store,
-  key: IssueKey,
-  expectedVersion: number,
-  patch: TrackedPatch,
-): Promise<boolean> {
-  return await updateUnleased(store, key, patch, expectedVersion);
-}
-
-async function updateUnleased(
-  store: Store,
-  key: IssueKey,
-  patch: TrackedPatch,
-  expectedVersion: number | undefined,
-): Promise<boolean> {
-  let query = store.db
-    .updateTable("tracked_issues")
-    .set((eb) => ({ ...patch, ...derivedNextDue(patch), version: eb("version", "+", 1) }))
-    .where("repo", "=", key.repo)
-    .where("number", "=", key.number);
-  if (expectedVersion !== undefined) query = query.where("version", "=", expectedVersion);
-  const result = await query.executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
-/** The earliest `next_due_at` of any row, leased or not; null when nothing is pending. */
-export async function nextDueAt(store: Store): Promise<number | null> {
-  const row = await store.db
-    .selectFrom("tracked_issues")
-    .select((eb) => eb.fn.min("next_due_at").as("at"))
-    .where("next_due_at", "is not", null)
-    .executeTakeFirst();
-  return toNumberOrNull(row?.at);
-}
-
-/**
- * The earliest instant `claimDue` could return a row: a due row leased by another process counts
- * from its lease's expiry. What a scheduler should sleep until (a plain `nextDueAt` keeps
- * pointing at a row another replica is working on).
- */
-export async function nextClaimAt(store: Store): Promise<number | null> {
-  const row = await store.db
-    .selectFrom("tracked_issues")
-    .select((eb) =>
-      eb.fn
-        .min(
-          eb
-            .case()
-            .when("lease_until", ">", eb.ref("next_due_at"))
-            .then(eb.ref("lease_until"))
-            .else(eb.ref("next_due_at"))
-            .end(),
-        )
-        .as("at"),
-    )
-    .where("next_due_at", "is not", null)
-    .executeTakeFirst();
-  return toNumberOrNull(row?.at);
-}
-
-/** Rows of `repo` still waiting for a first response (pending or at risk), by issue number. */
-export async function pendingForRepo(store: Store, repo: string): Promise<TrackedRow[]> {
-  return await store.db
-    .selectFrom("tracked_issues")
-    .selectAll()
-    .where("repo", "=", repo)
-    .where("state", "in", ["pending", "at-risk"])
-    .orderBy("number")
-    .execute();
-}
-
-export async function countByState(store: Store): Promise<Record<SlaState, number>> {
-  const rows = await store.db
-    .selectFrom("tracked_issues")
-    .select((eb) => ["state", eb.fn.countAll().as("n")])
-    .groupBy("state")
-    .execute();
-  const counts = Object.fromEntries(SLA_STATES.map((s) => [s, 0])) as Record<SlaState, number>;
-  for (const row of rows) counts[row.state] = Number(row.n);
-  return counts;
 }
 
 // --- Effects outbox --------------------------------------------------------------------------
@@ -460,6 +244,53 @@ export async function cancelEffect(store: Store, key: string): Promise<void> {
 
 // --- Inbox -----------------------------------------------------------------------------------
 
+/** How `claimInbox` takes deliveries: at `now`, for `owner`, leased for `leaseMs`, at most `limit`. */
+export interface ClaimOptions {
+  now: number;
+  /** Unique per process (and per restart): fencing compares it. */
+  owner: string;
+  leaseMs: number;
+  limit: number;
+  /**
+   * Fairness between installations: take at most `max - busy.get(id)` deliveries of installation
+   * `id` (`max` of one not in `busy`), none of an installation whose count reached `max`. Without
+   * it, the oldest deliveries are taken whoever they belong to.
+   */
+  perInstallation?: InstallationQuota;
+}
+
+/** See `ClaimOptions.perInstallation`; the shape of the DueLoop's GroupQuota. */
+export interface InstallationQuota {
+  /** Most deliveries of one installation in flight (in the claimer's process) at once. */
+  max: number;
+  /** Deliveries in flight per installation id now. */
+  busy: ReadonlyMap<number, number>;
+}
+
+/** Installations with no free share, and the free share of each partly busy one. */
+function quotaParts(quota: InstallationQuota): { full: number[]; partial: Array<[number, number]> } {
+  const full: number[] = [];
+  const partial: Array<[number, number]> = [];
+  for (const [id, busy] of quota.busy) {
+    const free = quota.max - busy;
+    if (free <= 0) full.push(id);
+    else partial.push([id, free]);
+  }
+  return { full, partial };
+}
+
+/** `CASE installation WHEN id THEN free … ELSE max END`: the free share of the row's installation. */
+function shareOf<DB, TB extends keyof DB>(
+  eb: ExpressionBuilder<DB, TB>,
+  column: string,
+  partial: Array<[number, number]>,
+  max: number,
+): Expression<number> {
+  if (partial.length === 0) return sql.lit(max);
+  const cases = partial.map(([id, free]) => sql`when ${sql.lit(id)} then ${sql.lit(free)}`);
+  return sql<number>`case ${eb.ref(column as never)} ${sql.join(cases, sql` `)} else ${sql.lit(max)} end`;
+}
+
 export interface Delivery {
   /** `X-GitHub-Delivery`. */
   deliveryId: string;
@@ -493,7 +324,9 @@ export async function enqueueDelivery(store: Store, delivery: Delivery): Promise
 
 /**
  * Takes up to `limit` deliveries not done, available at `now`, whose lease is free, oldest
- * first; leases them to `owner` and counts the attempt. Atomic like `claimDue`.
+ * first; leases them to `owner` and counts the attempt. Atomic: concurrent claimers (several
+ * processes on one PostgreSQL, where locked rows are skipped, or on one SQLite file) never get
+ * the same delivery.
  */
 export async function claimInbox(store: Store, options: ClaimOptions): Promise<InboxRow[]> {
   const { now, owner, leaseMs, limit } = options;

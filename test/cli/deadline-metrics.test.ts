@@ -218,17 +218,21 @@ describe("deadline --pause", () => {
     ).toEqual(["2026-12-01T11:00:00.000Z"]);
   });
 
-  it("pauses the first response and the periodic update the same way; a pause after the deadline changes nothing", async () => {
+  it("pauses the next reply and the periodic update the same way; a pause after the deadline changes nothing", async () => {
+    // Opened Mon 15:00 CET, paused 15:15-15:45: 1 h 30 min of 4 business hours counted by 17:00,
+    // the other 2 h 30 min on Tuesday from 09:00: 11:30 CET.
     expect(
       await deadlineOf(
         "--priority",
         "urgent",
+        "--metric",
+        "next_reply",
         "--opened",
         "2026-11-30T14:00:00Z",
         "--pause",
         "2026-11-30T14:15:00Z/2026-11-30T14:45:00Z",
       ),
-    ).toEqual(["2026-11-30T15:30:00.000Z"]);
+    ).toEqual(["2026-12-01T10:30:00.000Z"]);
     expect(
       await deadlineOf(
         "--priority",
@@ -272,11 +276,14 @@ describe("deadline --pause", () => {
   });
 
   it("applies the same pauses to every --opened", async () => {
-    // Opened Mon 15:00 and 15:15 CET, paused 15:30-16:00: 1 h of business time ends 16:30 and 16:45.
+    // Opened Mon 15:00 and 15:15 CET, paused 15:30-16:00: 1 h 30 min and 1 h 15 min of the 4 h
+    // next reply counted by 17:00, the rest on Tuesday from 09:00: 11:30 and 11:45 CET.
     expect(
       await deadlineOf(
         "--priority",
         "urgent",
+        "--metric",
+        "next_reply",
         "--opened",
         "2026-11-30T14:00:00Z",
         "--opened",
@@ -284,7 +291,7 @@ describe("deadline --pause", () => {
         "--pause",
         "2026-11-30T14:30:00Z/2026-11-30T15:00:00Z",
       ),
-    ).toEqual(["2026-11-30T15:30:00.000Z", "2026-11-30T15:45:00.000Z"]);
+    ).toEqual(["2026-12-01T10:30:00.000Z", "2026-12-01T10:45:00.000Z"]);
   });
 });
 
@@ -344,8 +351,30 @@ describe("deadline --metric/--pause errors: one line, exit 2", () => {
     ],
     [
       "a pause starting before the clock",
-      ["--pause", "2026-11-30T13:00:00Z/2026-11-30T14:30:00Z"],
+      ["--metric", "resolution", "--pause", "2026-11-30T13:00:00Z/2026-11-30T14:30:00Z"],
       '--pause "2026-11-30T13:00:00Z/2026-11-30T14:30:00Z" starts before the clock starts (--opened 2026-11-30T14:00:00.000Z)',
+    ],
+    [
+      "a pause ending past the planning horizon",
+      ["--metric", "resolution", "--pause", "2026-11-30T15:00:00Z/+275760-09-13T00:00:00Z"],
+      '--pause "2026-11-30T15:00:00Z/+275760-09-13T00:00:00Z" ends more than 366 days after --opened 2026-11-30T14:00:00.000Z: deadlines are planned at most 366 days ahead',
+    ],
+    [
+      "a pause the second --opened starts after (nothing printed for the first)",
+      [
+        "--metric",
+        "resolution",
+        "--opened",
+        "2026-11-30T16:00:00Z",
+        "--pause",
+        "2026-11-30T15:00:00Z/2026-11-30T15:30:00Z",
+      ],
+      '--pause "2026-11-30T15:00:00Z/2026-11-30T15:30:00Z" starts before the clock starts (--opened 2026-11-30T16:00:00.000Z)',
+    ],
+    [
+      "a pause of the first response (never paused)",
+      ["--pause", "2026-11-30T15:00:00Z/2026-11-30T15:30:00Z"],
+      "--pause: the first response is never paused; give --metric resolution (paused while the waiting label is on), next_reply or updates",
     ],
   ];
   for (const [name, extra, message] of cases) {

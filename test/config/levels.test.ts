@@ -161,7 +161,7 @@ describe("ladder problems: path, message, fix and line", () => {
       'escalation.levels[2].at: "+2 days" is not a time after the deadline; write "+" and a whole positive number followed by s, m or h, e.g. "+2h" (at most "+8760h") (line 6)',
       'escalation.levels[3].repeat: "1m" is shorter than 5m; every repeat writes to GitHub, so repeat at most every 5 minutes (write "5m" or more) (line 7)',
       'escalation.levels[4].repeat: "next-business-day" is not an interval; write a duration such as "1h" or "24h" (line 8)',
-      'escalation.levels[5].repeat: "0h" is zero: write a whole positive number followed by s, m or h (e.g. 90s, 30m, 1h) or next-business-day (line 9)',
+      'escalation.levels[5].repeat: "0h" is zero: write a whole positive number followed by s, m or h (e.g. 90s, 30m, 1h) (line 9)',
     ]);
   });
 

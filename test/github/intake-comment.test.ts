@@ -140,6 +140,23 @@ describe("the intake comment", () => {
     expect(text).not.toContain("now and describe the problem");
   });
 
+  it("for Production down once the team has answered (re-rendered for the next update), no longer says to call now", () => {
+    for (const pagesNow of [true, false]) {
+      const text = renderIntakeComment({
+        ...valid,
+        priorityName: "Production down",
+        productionDown: true,
+        pagesNow,
+        awaitingReply: false,
+        phone: "+32 2 555 01 01",
+      });
+      expect(text).toContain(
+        "> For anything new and urgent about this, call the escalation number **\\+32 2 555 01 01**: that alerts our on-call engineer, day and night.",
+      );
+      expect(text).not.toMatch(/being paged now|now and describe the problem/);
+    }
+  });
+
   it("for Production down without a page, tells the customer to call the number now", () => {
     const text = renderIntakeComment({
       ...valid,

@@ -4,7 +4,7 @@ import { parseIssueForm } from "../../src/domain/forms/form.js";
 import type { Metric } from "../../src/domain/timers/timer.js";
 import { createNotifiers } from "../../src/notify/index.js";
 import { getTrackedIssue } from "../../src/store/intake-store.js";
-import { getTimers } from "../../src/store/timer-store.js";
+import { getTimers, saveTimers } from "../../src/store/timer-store.js";
 import {
   API,
   createHarness,
@@ -343,5 +343,30 @@ describe("an on-call page", () => {
     );
     expect(await getTrackedIssue(h.store, KEY)).toMatchObject({ state: "met", paged_cycle: null });
     expect(await timer("updates")).toMatchObject({ cycle: 3, state: "cancelled" });
+  });
+
+  it("is acknowledged once when the reply meets several timers that each know of the incident", async () => {
+    await h.close();
+    h = await createHarness({
+      now: "2026-11-30T08:00:30Z",
+      notifiers: createNotifiers({
+        PAGERDUTY_ROUTING_KEY: "R0UTINGKEY",
+        PAGERDUTY_EVENTS_URL: "https://events.pd.test/v2/enqueue",
+      }),
+    });
+    const pages = recorder();
+    nock("https://events.pd.test")
+      .post("/v2/enqueue", pages.match)
+      .times(2)
+      .reply(202, { status: "success" });
+    await open("Production down", "");
+    // The update interval fired a level while the issue was paged: it records the incident too.
+    await saveTimers(h.store, KEY, [{ kind: "update", metric: "updates", cycle: 1, patch: { paged: true } }]);
+    nock(API).patch("/repos/acme/support/issues/comments/501").reply(200, { id: 501 });
+    await comment(TEAM, "2026-11-30T08:10:00Z", "Production down");
+
+    expect(pages.bodies.map((b) => b.event_action)).toEqual(["trigger", "acknowledge"]);
+    expect(await timer("first_response")).toMatchObject({ state: "met" });
+    expect(await timer("updates")).toMatchObject({ cycle: 2 });
   });
 });

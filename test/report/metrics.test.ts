@@ -210,11 +210,21 @@ describe("resolution: pauses excluded from business time, unresolved issues coun
     const plain = renderMarkdown(firstResponse);
     expect(plain).not.toContain("Next reply");
     expect(plain).not.toContain("Pauses");
+    // The breach list says it is of first responses when the other metrics are in the report.
+    expect(md).toContain(
+      "## Breaches (6)\n\nFirst responses; next-reply and resolution breaches are counted in their sections below.\n",
+    );
+    expect(plain).not.toContain("First responses; next-reply");
     expect(
-      md.replace(
-        /## Next reply[\s\S]*?(?=Attainment = met \/ \(met \+ breached\); running and cancelled issues)/,
-        "",
-      ),
+      md
+        .replace(
+          "First responses; next-reply and resolution breaches are counted in their sections below.\n\n",
+          "",
+        )
+        .replace(
+          /## Next reply[\s\S]*?(?=Attainment = met \/ \(met \+ breached\); running and cancelled issues)/,
+          "",
+        ),
     ).toBe(plain);
   });
 });

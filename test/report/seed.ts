@@ -1,5 +1,4 @@
-import type { SlaTarget } from "../../src/domain/sla/clock.js";
-import { targetColumns } from "../../src/handlers/sla-record.js";
+import type { SlaTarget } from "../../src/domain/policy.js";
 import type { Store } from "../../src/store/db.js";
 import { saveTrackedIssue, type TrackedIssue } from "../../src/store/intake-store.js";
 
@@ -112,6 +111,18 @@ export const SEED: SeedRow[] = [
     repo: "acme/other",
   }),
 ];
+
+/** The `target_*` columns that record `target` (all NULL for null: not recorded), as the app writes them. */
+function targetColumns(
+  target: SlaTarget | null,
+): Pick<TrackedIssue, "target_kind" | "target_ms" | "target_clock"> {
+  if (target === null) return { target_kind: null, target_ms: null, target_clock: null };
+  return {
+    target_kind: target.response.kind,
+    target_ms: target.response.kind === "duration" ? target.response.ms : null,
+    target_clock: target.clock,
+  };
+}
 
 export function toTracked(row: SeedRow): TrackedIssue {
   const repo = row.repo ?? "acme/app";

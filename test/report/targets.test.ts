@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultPolicy, parseConfig } from "../../src/config/load.js";
-import { createCalendar } from "../../src/domain/business-hours.js";
-import type { Policy } from "../../src/domain/policy.js";
-import { onReplan, startTracking } from "../../src/domain/sla/clock.js";
-import { toColumns, toSlaRecord } from "../../src/handlers/sla-record.js";
+import { type BusinessCalendar, createCalendar } from "../../src/domain/business-hours.js";
+import type { Policy, PriorityPolicy } from "../../src/domain/policy.js";
+import { ladderFor } from "../../src/domain/timers/ladder.js";
+import { decideLifecycle, type LifecycleEvent } from "../../src/domain/timers/lifecycle.js";
+import { decideDue } from "../../src/domain/timers/timer.js";
+import { targetFromColumns } from "../../src/handlers/sla-record.js";
+import { timerWrites } from "../../src/handlers/timers.js";
 import { buildReport } from "../../src/report/aggregate.js";
 import { renderMarkdown } from "../../src/report/markdown.js";
 import { loadReportRows } from "../../src/report/query.js";
 import type { ReportRow } from "../../src/report/types.js";
 import { openStore, type Store } from "../../src/store/db.js";
 import { getTrackedIssue, saveTrackedIssue } from "../../src/store/intake-store.js";
+import { getTimers, saveTimers } from "../../src/store/timer-store.js";
 import { NOW, nov, type SeedRow, toTracked } from "./seed.js";
 
 /**
@@ -46,75 +50,123 @@ const build = (seed: SeedRow[], options: { policy?: Policy; policyIsRepos?: bool
   buildReport(rowsOf(seed), { repo: "acme/app", now: NOW, policy, policyIsRepos: false, ...options });
 const priorityOf = (r: ReturnType<typeof build>, key: string) => r.priorities.find((p) => p.key === key);
 
-describe("recording the target when the clock is planned", () => {
+describe("recording the target when the first response is planned", () => {
   let store: Store;
   beforeAll(async () => {
     store = await openStore("sqlite::memory:");
   });
   afterAll(() => store.close());
 
+  /** What the handlers do with an issue event: decide on its timers, write them (projected onto the row). */
+  async function apply(
+    key: { repo: string; number: number },
+    scope: { policy: Policy; priority: PriorityPolicy; calendar: BusinessCalendar },
+    event: LifecycleEvent,
+  ) {
+    const timers = await getTimers(store, key);
+    const decision = decideLifecycle({ ...scope, timers, open: true }, event);
+    await saveTimers(store, key, timerWrites(decision, { ...scope, installationId: 1 }), { now: event.at });
+    return decision;
+  }
+  const priorityIn = (p: Policy, key: string) => {
+    const found = p.priorities.find((x) => x.key === key);
+    if (!found) throw new Error(`no ${key}`);
+    return found;
+  };
+
   it("stores the target of the priority the deadline was planned for, and reads it back", async () => {
     const demo = demoPolicy();
     const calendar = createCalendar(demo.calendar);
-    const urgent = demo.priorities.find((p) => p.key === "urgent");
-    if (!urgent) throw new Error("no urgent");
+    const urgent = priorityIn(demo, "urgent");
     const start = nov(21, 10);
-    const { record } = startTracking(calendar, urgent, start, demo.escalation.warnAt);
-    expect(toColumns(record, record.cycle)).toMatchObject({
+    const key = { repo: "acme/app", number: 1 };
+    // Intake: the row (no target recorded yet), then its first-response timer.
+    await saveTrackedIssue(store, { ...toTracked(row(1, "urgent", { target: null })), next_due_at: null });
+    await apply(key, { policy: demo, priority: urgent, calendar }, { kind: "intake", at: start });
+    const saved = await getTrackedIssue(store, key);
+    if (!saved) throw new Error("not saved");
+    expect(saved).toMatchObject({
+      state: "pending",
       deadline_at: start + 8 * SECOND,
       target_kind: "duration",
       target_ms: 8 * SECOND,
       target_clock: "business",
     });
-    await saveTrackedIssue(store, {
-      ...toTracked(row(1, "urgent")),
-      ...toColumns(record, record.cycle),
-      deadline_at: record.deadlineAt,
-    });
-    const saved = await getTrackedIssue(store, { repo: "acme/app", number: 1 });
-    if (!saved) throw new Error("not saved");
-    expect(toSlaRecord(saved).target).toEqual({
+    expect(targetFromColumns(saved)).toEqual({
       response: { kind: "duration", ms: 8 * SECOND },
       clock: "business",
     });
 
-    // A re-plan for another priority (or a new config) records the new target with the new deadline.
-    const normal = demo.priorities.find((p) => p.key === "normal");
-    if (!normal) throw new Error("no normal");
-    const replan = onReplan(
-      { ...toSlaRecord(saved), state: "pending" },
-      normal,
+    // The scheduler escalates the breach at the deadline: the row shows it, with the same target.
+    const [timer] = await getTimers(store, key);
+    if (!timer) throw new Error("no timer");
+    const due = decideDue(
+      timer,
+      start + 8 * SECOND,
       calendar,
-      demo.escalation.warnAt,
-      start,
+      ladderFor(demo, urgent, "first_response"),
+      new Set(),
     );
-    if (!replan.replanned) throw new Error(replan.reason);
-    expect(toColumns(replan.patch, 1)).toMatchObject({
+    if (!due) throw new Error("nothing due at the deadline");
+    await saveTimers(store, key, [{ kind: "update", metric: "first_response", cycle: 1, patch: due.patch }]);
+    expect(await getTrackedIssue(store, key)).toMatchObject({ state: "breached", target_ms: 8 * SECOND });
+
+    // A re-plan for another priority (or a new config) records the new target with the new deadline.
+    const other = { repo: "acme/other", number: 1 };
+    const normal = priorityIn(demo, "normal");
+    await saveTrackedIssue(store, {
+      ...toTracked(row(1, "urgent", { repo: "acme/other" })),
+      next_due_at: null,
+    });
+    await apply(other, { policy: demo, priority: urgent, calendar }, { kind: "intake", at: start });
+    await apply(other, { policy: demo, priority: normal, calendar }, { kind: "replan", at: start });
+    expect(await getTrackedIssue(store, other)).toMatchObject({
       deadline_at: start + 30 * SECOND,
       target_kind: "duration",
       target_ms: 30 * SECOND,
     });
   });
 
-  it("a running row with no recorded target is re-planned to record one, even when its deadline stays", () => {
+  it("a running issue with no recorded target is re-planned to record one, even when its deadline stays", async () => {
     const calendar = createCalendar(policy.calendar);
-    const urgent = policy.priorities.find((p) => p.key === "urgent");
-    if (!urgent) throw new Error("no urgent");
-    const { record } = startTracking(calendar, urgent, nov(23, 9), policy.escalation.warnAt);
-    const replan = onReplan(
-      { ...record, target: null },
-      urgent,
-      calendar,
-      policy.escalation.warnAt,
-      nov(23, 9),
-    );
-    expect(replan).toMatchObject({
-      replanned: true,
-      changed: true,
-      patch: { deadlineAt: record.deadlineAt },
+    const urgent = priorityIn(policy, "urgent");
+    const scope = { policy, priority: urgent, calendar };
+    const key = { repo: "acme/other", number: 2 };
+    // Monday 16:30 CET: its business hour ends Tuesday 09:30 CET, 17 h later.
+    const start = nov(23, 15, 30);
+    await saveTrackedIssue(store, {
+      ...toTracked(row(2, "urgent", { repo: "acme/other" })),
+      next_due_at: null,
     });
-    const same = onReplan(record, urgent, calendar, policy.escalation.warnAt, nov(23, 9));
-    expect(same).toMatchObject({ replanned: true, changed: false });
+    await apply(key, scope, { kind: "intake", at: start });
+    const deadline = (await getTrackedIssue(store, key))?.deadline_at;
+    expect(deadline).toBe(nov(24, 8, 30));
+    // As migration 0008 left an issue tracked before targets were recorded: a calendar count to
+    // the deadline planned then (`derived`), and no target on the row.
+    const span = nov(24, 8, 30) - start;
+    await store.db
+      .updateTable("timers")
+      .set({ target_source: "derived", clock: "calendar", target_ms: span, target_counted_ms: span })
+      .execute();
+    await store.db
+      .updateTable("tracked_issues")
+      .set({ target_kind: null, target_ms: null, target_clock: null })
+      .where("repo", "=", key.repo)
+      .where("number", "=", key.number)
+      .execute();
+    const before = await getTrackedIssue(store, key);
+    expect(before && targetFromColumns(before)).toBeNull();
+
+    const replan = await apply(key, scope, { kind: "replan", at: start + 60_000 });
+    expect(replan.changes).toHaveLength(1);
+    const saved = await getTrackedIssue(store, key);
+    expect(saved).toMatchObject({ deadline_at: deadline });
+    expect(saved && targetFromColumns(saved)).toEqual({
+      response: { kind: "duration", ms: 3_600_000 },
+      clock: "business",
+    });
+    // Planned now: the same config again changes nothing.
+    expect((await apply(key, scope, { kind: "replan", at: start + 120_000 })).changes).toEqual([]);
   });
 
   it("a report from the store shows the recorded 8 s target, not the default policy's 1 hour", async () => {

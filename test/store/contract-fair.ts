@@ -1,13 +1,12 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../src/store/db.js";
-import { saveTrackedIssue } from "../../src/store/intake-store.js";
-import { claimDue, claimInbox, enqueueDelivery } from "../../src/store/tracking-store.js";
-import { type Context, issue, T0 } from "./fixtures.js";
+import { claimInbox, enqueueDelivery } from "../../src/store/tracking-store.js";
+import { type Context, T0 } from "./fixtures.js";
 
 /**
- * Claims with a share per installation (kind 8, head-of-line blocking): one installation with a
- * flood of due work, or all of its slots taken by requests that hang, never keeps the work of
- * another installation from being claimed.
+ * Inbox claims with a share per installation (kind 8, head-of-line blocking): one installation
+ * with a flood of deliveries, or all of its slots taken by requests that hang, never keeps the
+ * deliveries of another installation from being claimed. (Timers: test/store/contract-timers.ts.)
  */
 export function fairClaimContract(ctx: Context): void {
   const busy = (entries: Array<[number, number]> = []) => new Map(entries);
@@ -77,36 +76,6 @@ export function fairClaimContract(ctx: Context): void {
       for (let i = 0; i < 3; i++) await enqueueDelivery(ctx.store, delivery(`x-${i}`, 10 + i, T0 + i));
       const rows = await claim(ctx.store, 2, 4);
       expect(rows.map((r) => r.delivery_id)).toEqual(["x-0", "x-1"]);
-    });
-  });
-
-  describe("claimDue with a share per installation", () => {
-    const claim = (store: Store, limit: number, max: number, inFlight: Array<[number, number]> = []) =>
-      claimDue(store, {
-        now: T0 + 1_000,
-        owner: "a",
-        leaseMs: 1_000,
-        limit,
-        perInstallation: { max, busy: busy(inFlight) },
-      });
-
-    it("takes at most `max` of one installation and skips one whose share is taken", async () => {
-      for (let n = 1; n <= 6; n++) {
-        await saveTrackedIssue(ctx.store, issue(n, { installation_id: 1, at_risk_at: T0 + n }));
-      }
-      await saveTrackedIssue(
-        ctx.store,
-        issue(1, { repo: "other/app", installation_id: 2, at_risk_at: T0 + 100 }),
-      );
-      await saveTrackedIssue(
-        ctx.store,
-        issue(1, { repo: "third/app", installation_id: 3, at_risk_at: T0 + 200 }),
-      );
-      const first = await claim(ctx.store, 10, 2, [[3, 2]]);
-      expect(first.map((r) => `${r.repo}#${r.number}`)).toEqual(["acme/app#1", "acme/app#2", "other/app#1"]);
-      expect(first.every((r) => r.lease_owner === "a")).toBe(true);
-      const second = await claim(ctx.store, 10, 2, [[1, 1]]);
-      expect(second.map((r) => `${r.repo}#${r.number}`)).toEqual(["acme/app#3", "third/app#1"]);
     });
   });
 }

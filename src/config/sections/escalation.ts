@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseDuration } from "../../domain/duration.js";
+import { parseDuration, parseSpan } from "../../domain/duration.js";
 import type { EscalationLevel } from "../../domain/policy.js";
 import { DEFAULT_ESCALATION, type EscalationLevelConfig } from "../defaults.js";
 import { limitedString, MAX_CHARS, MAX_ITEMS, tooManyItems } from "../limits.js";
@@ -93,21 +93,21 @@ export function parseThreshold(text: string): ParsedThreshold {
  * `response` (never `next-business-day`) of at least {@link MIN_REPEAT_MS}; ms, or why not.
  */
 export function parseRepeat(text: string): { ok: true; ms: number } | { ok: false; message: string } {
-  const parsed = parseDuration(text);
-  if (!parsed.ok) return parsed;
-  if (parsed.target.kind !== "duration") {
+  if (text.trim().toLowerCase() === "next-business-day") {
     return {
       ok: false,
       message: `${echo(text)} is not an interval; write a duration such as "1h" or "24h"`,
     };
   }
-  if (parsed.target.ms < MIN_REPEAT_MS) {
+  const parsed = parseSpan(text);
+  if (!parsed.ok) return parsed;
+  if (parsed.ms < MIN_REPEAT_MS) {
     return {
       ok: false,
       message: `${echo(text)} is shorter than 5m; every repeat writes to GitHub, so repeat at most every 5 minutes (write "5m" or more)`,
     };
   }
-  return { ok: true, ms: parsed.target.ms };
+  return { ok: true, ms: parsed.ms };
 }
 
 /** `"@user"` or `"@org/team"`: who a comment mentions. */

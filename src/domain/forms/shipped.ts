@@ -1,5 +1,5 @@
 import type { Policy, PriorityPolicy, TypePolicy } from "../policy.js";
-import { pagesAtStart } from "../sla/clock.js";
+import { pagesAtStart } from "../timers/ladder.js";
 import { responsePromise } from "./promise.js";
 
 /** Where GitHub looks for issue forms and the template chooser's config. */

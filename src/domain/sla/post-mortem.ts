@@ -3,21 +3,24 @@ import { capMentions, clip, fitBody, formatCount, GITHUB_COMMENT_MAX } from "../
 import { formatDuration } from "../duration.js";
 import type { Policy } from "../policy.js";
 
-/**
+/*
  * The texts of the post-mortem follow-up of a closed Production-down issue: the question asked
  * once at the close, and the reminder. The follow-up itself is the `post_mortem` timer
  * (src/domain/timers/lifecycle.ts): `post-mortem: required` starts it on `post_mortem.due`
  * (calendar clock, 72 h by default), `post-mortem: done` meets it, and its `reminder` level
  * repeats every `post_mortem.repeat` until done.
  */
-export type PostMortemState = "asked" | "required" | "done" | "overdue";
 
+/** What `asksOnClose` reads of a tracked issue. */
 export interface PostMortemRow {
   priority: string;
-  pm_state: PostMortemState | null;
+  /** `tracked_issues.pm_state`: null until the question was asked (then asked, required, done). */
+  pm_state: string | null;
 }
 
+/** The hidden marker of the post-mortem question comment (recognised only in the app's own comments). */
 export const PM_ASK_MARKER = "<!-- support-sla:post-mortem-ask -->";
+/** The hidden marker of the post-mortem reminder comment. */
 export const PM_REMINDER_MARKER = "<!-- support-sla:post-mortem-reminder -->";
 
 /** Closing the issue asks about a post-mortem once, for the configured priorities. */

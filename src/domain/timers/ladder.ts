@@ -94,6 +94,16 @@ export function ladderFor(policy: Policy, priority: PriorityPolicy, metric: Metr
 }
 
 /**
+ * Whether a priority pages on-call as soon as its first response is awaited, before any ladder
+ * level: a paging priority (`page`) on the calendar clock, Production down by default. The intake
+ * handler pages (effect key `…:page`) at intake, at a reopening without a team reply, and when a
+ * waiting issue is raised to such a priority; the intake comment and the shipped forms say so.
+ */
+export function pagesAtStart(priority: Pick<PriorityPolicy, "page" | "clock">): boolean {
+  return priority.page && priority.clock === "calendar";
+}
+
+/**
  * A metric's target and clock for `priority`, or null when the metric is off for it:
  * first_response → `response`; next_reply, resolution, updates → their keys (null = off) on the
  * priority's clock; post_mortem → `post_mortem.due` on the calendar clock, for the post-mortem

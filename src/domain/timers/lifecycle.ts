@@ -70,7 +70,8 @@ export type LifecycleEvent =
   /** `labels.resolved` added by a team member. */
   | { kind: "resolved-label"; at: number }
   | { kind: "close"; at: number }
-  | { kind: "reopen"; at: number }
+  /** `waiting`: the waiting label is still on the issue (the resolution stays paused). */
+  | { kind: "reopen"; at: number; waiting?: boolean }
   /** The priority or the config changed: targets, clocks and which metrics are on are read again. */
   | { kind: "replan"; at: number }
   /** `post_mortem.required_label` added by a team member. */
@@ -322,7 +323,7 @@ function decideOne(work: Work, event: LifecycleEvent): void {
       onClose(work, event.at);
       break;
     case "reopen":
-      onReopen(work, event.at);
+      onReopen(work, event.at, event.waiting === true);
       break;
     case "replan":
       onReplan(work, event.at);
@@ -471,7 +472,7 @@ function onClose(work: Work, at: number): void {
  * `at` (the labels of the old one come off; an incident still open carries over); the resolution
  * timer resumes with the closed interval as a pause; a new update interval starts.
  */
-function onReopen(work: Work, at: number): void {
+function onReopen(work: Work, at: number, waiting: boolean): void {
   work.open = true;
   const first = work.get("first_response");
   if (first && first.metAt === null && first.state !== "met" && at > first.startedAt) {
@@ -505,6 +506,20 @@ function onReopen(work: Work, at: number): void {
         before: resolution,
         reason: "reopened: the same timer resumes, the closed interval paused",
       });
+      // The waiting label is still on: the team still waits for the customer, so the timer stays
+      // paused (from the reopening) until the customer answers or the label comes off.
+      const resumed = work.get("resolution");
+      const paused = waiting && resumed ? pauseTimer(resumed, at) : null;
+      if (resumed && paused) {
+        work.patch(resumed, paused);
+        work.note({
+          metric: "resolution",
+          cycle: resumed.cycle,
+          change: "paused",
+          before: resumed,
+          reason: "reopened with the waiting label still on: the pause goes on",
+        });
+      }
     }
   }
   const updates = work.get("updates");

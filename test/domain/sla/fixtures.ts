@@ -1,6 +1,5 @@
 import { createCalendar } from "../../../src/domain/business-hours.js";
 import type { PriorityPolicy } from "../../../src/domain/policy.js";
-import type { SlaRecord } from "../../../src/domain/sla/clock.js";
 import { testPolicy } from "../../helpers/policy.js";
 import { at, local } from "../calendar-fixtures.js";
 
@@ -36,23 +35,3 @@ export const show = (ms: number | null) => (ms === null ? null : local(ms, TZ));
 
 /** Friday 27 November 2026, 16:30 in Brussels: half an hour before the weekend. */
 export const FRIDAY_1630 = at("2026-11-27T16:30+01:00");
-
-/** A running row for cycle 1 of an urgent issue opened Friday 16:30; fields overridable. */
-export function urgentRow(overrides: Partial<SlaRecord> = {}): SlaRecord {
-  return {
-    priority: "urgent",
-    state: "pending",
-    cycle: 1,
-    cycleStartAt: FRIDAY_1630,
-    deadlineAt: at("2026-11-30T09:30+01:00"),
-    atRiskAt: at("2026-11-30T09:18+01:00"),
-    nextDueAt: at("2026-11-30T09:18+01:00"),
-    firstResponseAt: null,
-    firstResponseBy: null,
-    businessMs: null,
-    late: false,
-    paged: false,
-    target: { response: { kind: "duration", ms: HOUR }, clock: "business" },
-    ...overrides,
-  };
-}

@@ -2,12 +2,6 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { createCalendar } from "../../../src/domain/business-hours.js";
 import type { ClockKind, PriorityPolicy, ResponseTarget } from "../../../src/domain/policy.js";
-import {
-  decideDue as clockDecideDue,
-  onTeamResponse,
-  planCycle,
-  type SlaRecord,
-} from "../../../src/domain/sla/clock.js";
 import { defaultLadder, ladderFor } from "../../../src/domain/timers/ladder.js";
 import {
   decideDue,
@@ -19,12 +13,14 @@ import {
 } from "../../../src/domain/timers/timer.js";
 import { testPolicy } from "../../helpers/policy.js";
 import { at, DEFAULT_SPEC, everyDay, HOUR, MINUTE, spec, week } from "../calendar-fixtures.js";
+import { decideDue as clockDecideDue, onTeamResponse, planCycle, type SlaRecord } from "./reference-clock.js";
 
 /**
  * The default ladder is today's first-response clock exactly (issue 12, "Escalation ladder": "The
  * default ladder reproduces today's behaviour exactly"): for random calendars, start instants,
  * targets and priorities, the timer model's deadline, at-risk instant, due transitions with their
- * effects, and the team reply's decision equal what src/domain/sla/clock.ts computes.
+ * effects, and the team reply's decision equal what the first-response clock before timers computed
+ * (./reference-clock.ts, that clock kept as a reference).
  */
 
 const CALENDARS = [

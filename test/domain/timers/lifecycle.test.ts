@@ -436,6 +436,21 @@ describe("a reopening", () => {
     expectNothing(issue.decide({ kind: "close", at: at("2026-11-30T09:30+01:00") }));
   });
 
+  it("with the waiting label still on: the resolution stays paused until the customer answers", () => {
+    const issue = Issue.opened(makePolicy(), "urgent");
+    issue.on({ kind: "waiting-label", action: "added", at: at("2026-11-30T09:20+01:00") });
+    issue.on({ kind: "close", at: at("2026-11-30T09:30+01:00") });
+    issue.on({ kind: "reopen", at: at("2026-11-30T11:30+01:00"), waiting: true });
+    const resolution = issue.timer("resolution");
+    expect(resolution).toMatchObject({ state: "pending", deadlineAt: null, nextDueAt: null });
+    expect(resolution.pauses.at(-1)).toEqual({ start: at("2026-11-30T11:30+01:00"), end: null });
+    // Redelivered: nothing more. The customer's answer lifts it.
+    expectNothing(issue.decide({ kind: "reopen", at: at("2026-11-30T11:30+01:00"), waiting: true }));
+    issue.on({ kind: "customer-comment", at: at("2026-11-30T12:00+01:00"), by: "carla" });
+    expect(issue.timer("resolution").pauses.at(-1)?.end).toBe(at("2026-11-30T12:00+01:00"));
+    expect(issue.timer("resolution").deadlineAt).not.toBeNull();
+  });
+
   it("after a team reply: the first response stays met (no new cycle)", () => {
     const issue = Issue.opened(makePolicy(), "urgent");
     issue.on({ kind: "team-comment", at: at("2026-11-30T09:20+01:00"), by: "eva" });
