@@ -244,13 +244,26 @@ export function decideDue(
     const level = ladder[due] as EscalationLevel;
     const atOrPastTarget = !preBreach(level);
     const effects: TimerEffect[] = [];
-    if (level.label !== null) {
-      effects.push({ kind: "add-label", label: level.label });
-      const held = heldLabel(timer, ladder);
-      if (held !== null && !sameLabel(held, level.label) && !heldElsewhere.has(held))
-        effects.push({ kind: "remove-label", label: held });
+    // The label the timer holds once this level fired: its own, or, when it has none, that of the
+    // last labelled level it passed over (several levels due at once: a process that was down).
+    const label = heldLevel({ level: due + 1 }, ladder)?.label ?? null;
+    const held = heldLabel(timer, ladder);
+    if (label !== null && (held === null || !sameLabel(held, label))) {
+      effects.push({ kind: "add-label", label });
+      if (held !== null && !heldElsewhere.has(held)) effects.push({ kind: "remove-label", label: held });
     }
     effects.push(...actionEffects(level, paged));
+    // The first crossing of the target by a level that says nothing: the passed-over breach
+    // level's comment still goes out (its handles were to hear of the breach).
+    if (atOrPastTarget && timer.state !== "breached" && !level.comment) {
+      const skipped = ladder.slice(timer.level, due).find((l) => !preBreach(l) && l.comment);
+      if (skipped)
+        effects.push({
+          kind: "comment",
+          mention: [...skipped.mention],
+          mentionAssignees: skipped.mentionAssignees,
+        });
+    }
     const state: TimerState = atOrPastTarget || timer.state === "breached" ? "breached" : "at-risk";
     const patch: Partial<Timer> = {
       state,

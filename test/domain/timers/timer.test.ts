@@ -457,6 +457,43 @@ describe("ladder levels that repeat", () => {
     expect(timer).toMatchObject({ state: "breached", level: 3, nextDueAt: null });
   });
 
+  it("a later level due together with the breach (the process was down) still puts the breach label on and says it", () => {
+    const levels: EscalationLevel[] = [
+      ...defaultLadder(policy, urgent),
+      {
+        name: "lead",
+        at: { kind: "after-breach", ms: HOUR },
+        label: null,
+        comment: false,
+        mention: [],
+        mentionAssignees: false,
+        slack: true,
+        page: false,
+        repeatMs: null,
+      },
+    ];
+    const configured: Policy = {
+      ...policy,
+      escalation: { ...policy.escalation, mention: ["@acme/support"], levels },
+    };
+    const ladder = ladderFor(configured, urgent, "resolution");
+    const timer = startTimer(
+      { metric: "resolution", cycle: 1, clock: "business", target: { kind: "duration", ms: 16 * HOUR } },
+      at("2026-11-26T09:00+01:00"),
+      calendar,
+      ladder,
+    );
+    // First looked at on Monday, past the deadline (Friday 17:00) and past "lead" (Monday 10:00).
+    const due = decideDue(timer, at("2026-11-30T12:00+01:00"), calendar, ladder, NONE);
+    expect(due?.firing).toMatchObject({ index: 2, transition: "breach" });
+    expect(due?.firing.effects).toEqual([
+      { kind: "add-label", label: "sla: breached" },
+      { kind: "slack" },
+      { kind: "comment", mention: ["@acme/support"], mentionAssignees: false },
+    ]);
+    expect(due?.patch).toMatchObject({ state: "breached", level: 3 });
+  });
+
   it("a repeat sends the level's comment, Slack and page again, not its label", () => {
     const levels = defaultLadder(policy, urgent).map((l) => ({ ...l, repeatMs: HOUR }));
     const timer = startTimer(
