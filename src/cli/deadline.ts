@@ -191,7 +191,7 @@ export function deadlineCommand(args: string[], io: Io): number {
   const pauses = parsePauses(values.pause ?? []);
   if (metric === "first_response" && pauses.length > 0) {
     throw new UsageError(
-      "--pause: the first response is never paused; give --metric resolution (paused while the waiting label is on), next_reply or updates",
+      "--pause: the first response is never paused; the app pauses only the resolution (--metric resolution), while the waiting label is on",
     );
   }
   const policy = policyFromFile(values.config);

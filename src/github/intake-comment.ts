@@ -76,7 +76,12 @@ export function renderIntakeComment(v: IntakeView): string {
     v.formLinks
       ? `Thanks, your request is registered. It was not opened from one of our forms, so for now it counts as ${type}, priority ${priority}.`
       : `Thanks, your request is registered as ${type}, priority ${priority}.`,
-    `Our first response is due by **${formatLocal(v.deadlineMs, v.timezone)}** (${formatUtc(v.deadlineMs)}).`,
+    // Re-rendered once the first response was given (or the issue closed): no promise left to state.
+    ...(v.awaitingReply === false
+      ? []
+      : [
+          `Our first response is due by **${formatLocal(v.deadlineMs, v.timezone)}** (${formatUtc(v.deadlineMs)}).`,
+        ]),
   ];
   if (v.nextUpdateMs != null) {
     head.push(

@@ -151,6 +151,7 @@ export function buildMetrics(
       let paused = 0;
       if (outcome.outcome !== "cancelled") {
         for (const pause of timer.pauses) {
+          if (pause.end === pause.start) continue; // empty: excludes nothing, not listed
           const counted = countedMs(calendar, timer.clock, [], pause.start, pause.end ?? now);
           paused += counted ?? 0;
           pauses.push({

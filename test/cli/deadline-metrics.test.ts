@@ -374,7 +374,7 @@ describe("deadline --metric/--pause errors: one line, exit 2", () => {
     [
       "a pause of the first response (never paused)",
       ["--pause", "2026-11-30T15:00:00Z/2026-11-30T15:30:00Z"],
-      "--pause: the first response is never paused; give --metric resolution (paused while the waiting label is on), next_reply or updates",
+      "--pause: the first response is never paused; the app pauses only the resolution (--metric resolution), while the waiting label is on",
     ],
   ];
   for (const [name, extra, message] of cases) {

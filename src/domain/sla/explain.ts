@@ -181,12 +181,16 @@ export function explainTimer(
   ladder: readonly EscalationLevel[],
 ): TimerExplanation {
   const status = timerStatus(timer, now, calendar, ladder);
-  const pauses = timer.pauses.map((p) => ({
-    start: p.start,
-    end: p.end,
-    excludedMs: countedBetween(calendar, timer.clock, [], p.start, Math.max(p.start, p.end ?? now)),
-    afterDeadline: timer.deadlineAt !== null && p.start >= timer.deadlineAt,
-  }));
+  // An empty pause (a close and reopen in the same second, a waiting label removed before its
+  // addition was seen) excludes nothing: it is not shown.
+  const pauses = timer.pauses
+    .filter((p) => p.end !== p.start)
+    .map((p) => ({
+      start: p.start,
+      end: p.end,
+      excludedMs: countedBetween(calendar, timer.clock, [], p.start, Math.max(p.start, p.end ?? now)),
+      afterDeadline: timer.deadlineAt !== null && p.start >= timer.deadlineAt,
+    }));
   const levels: TimerExplanation["levels"] = [];
   if (RUNNING.has(timer.state)) {
     const instants = levelInstants(timer, calendar, ladder);

@@ -411,7 +411,22 @@ function onWaitingLabel(work: Work, action: "added" | "removed", at: number): vo
     action === "added"
       ? pauseTimer(timer, at)
       : resumeTimer(timer, at, work.issue.calendar, work.ladder("resolution"));
-  if (!patch) return;
+  if (!patch) {
+    // Removed while not paused: GitHub may deliver the removal before the addition it undoes
+    // (webhook order is not guaranteed). An empty pause at the removal marks it, so an addition
+    // older than it is refused (`pauseTimer` ignores what predates the last pause's end) instead
+    // of opening a pause that nothing would ever end.
+    const last = timer.pauses.at(-1);
+    if (
+      action === "removed" &&
+      !isPaused(timer) &&
+      at >= timer.startedAt &&
+      (!last || (last.end ?? at) < at)
+    ) {
+      work.patch(timer, { pauses: [...timer.pauses, { start: at, end: at }] });
+    }
+    return;
+  }
   work.patch(timer, patch);
   work.note({
     metric: "resolution",

@@ -299,6 +299,19 @@ describe("a customer comment", () => {
 });
 
 describe("the waiting label", () => {
+  it("removal delivered before the addition it undoes: no pause is left open, the timer keeps running", () => {
+    const issue = Issue.opened(makePolicy(), "urgent");
+    issue.on({ kind: "waiting-label", action: "removed", at: at("2026-11-30T10:05+01:00") });
+    expectNothing(issue.decide({ kind: "waiting-label", action: "added", at: at("2026-11-30T10:00+01:00") }));
+    const resolution = issue.timer("resolution");
+    expect(resolution.deadlineAt).not.toBeNull();
+    expect(resolution.nextDueAt).not.toBeNull();
+    expect(resolution.pauses.every((p) => p.end !== null)).toBe(true);
+    // A later addition (the team waits again) still pauses.
+    issue.on({ kind: "waiting-label", action: "added", at: at("2026-11-30T11:00+01:00") });
+    expect(issue.timer("resolution").deadlineAt).toBeNull();
+  });
+
   it("added and removed twice by a team member: two pauses, the deadline moved by both", () => {
     const issue = Issue.opened(makePolicy(), "urgent");
     const paused = issue.on({ kind: "waiting-label", action: "added", at: at("2026-11-30T10:00+01:00") });
