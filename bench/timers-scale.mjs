@@ -194,7 +194,7 @@ async function buildStore(label, issues, dueNow, dueBurst) {
       bulk = rest;
     }
     const timerRows = bulk.flatMap((r) =>
-      r.writes.map((w) => timerRowOf({ repo: r.tracked.repo, number: r.tracked.number }, w, NOW)),
+      r.writes.map((w) => mods.timerRow({ repo: r.tracked.repo, number: r.tracked.number }, w, NOW)),
     );
     if (timerRows.length > 0) await store.db.insertInto("timers").values(timerRows).execute();
   }
@@ -205,39 +205,7 @@ async function buildStore(label, issues, dueNow, dueBurst) {
   return { store, dir, total, dueNow: Math.min(dueNow, open), dueBurst: Math.min(dueNow + dueBurst, open) };
 }
 
-/** A `timers` row as saveTimers inserts it (src/store/timer-store.ts, insertTimer). */
-function timerRowOf(key, write, now) {
-  const t = write.timer;
-  return {
-    repo: key.repo,
-    number: key.number,
-    metric: t.metric,
-    cycle: t.cycle,
-    installation_id: write.installationId,
-    rank: write.rank,
-    state: t.state,
-    clock: t.clock,
-    target_kind: t.target.kind,
-    target_ms: t.target.kind === "duration" ? t.target.ms : null,
-    target_counted_ms: t.targetMs,
-    target_source: "planned",
-    started_at: t.startedAt,
-    pauses: JSON.stringify(t.pauses.map((p) => ({ start: p.start, end: p.end }))),
-    deadline_at: t.deadlineAt,
-    level: t.level,
-    firings: t.firings,
-    next_due_at: t.nextDueAt,
-    met_at: t.metAt,
-    met_by: t.metBy,
-    counted_ms: t.countedMs,
-    late: t.late ? 1 : 0,
-    breached_at: t.breachedAt,
-    paged: t.paged ? 1 : 0,
-    updated_at: now,
-  };
-}
-
-/** Throws unless the rows saveTimers wrote for `key` are exactly `timerRowOf`'s (lease and version aside). */
+/** Throws unless the rows saveTimers wrote for `key` are exactly `timerRow`'s (lease and version aside). */
 async function checkBulkRows(store, key, writes) {
   const stored = await store.db
     .selectFrom("timers")
@@ -246,14 +214,14 @@ async function checkBulkRows(store, key, writes) {
     .where("number", "=", key.number)
     .execute();
   for (const w of writes) {
-    const mine = timerRowOf(key, w, NOW);
+    const mine = mods.timerRow(key, w, NOW);
     const theirs = stored.find((r) => r.metric === mine.metric && r.cycle === mine.cycle);
     const { lease_owner: _o, lease_until: _u, version: _v, ...rest } = theirs ?? {};
     const columns = new Set([...Object.keys(rest), ...Object.keys(mine)]);
     const differs = [...columns].filter((c) => JSON.stringify(rest[c]) !== JSON.stringify(mine[c]));
     if (!theirs || differs.length > 0) {
       throw new Error(
-        `the timers table no longer matches what this bench writes in bulk (${theirs ? differs.join(", ") : "row missing"}): update timerRowOf in bench/timers-scale.mjs`,
+        `the timers table no longer matches what this bench writes in bulk (${theirs ? differs.join(", ") : "row missing"}): the bulk load writes timerRow (src/store/timer-store.ts) rows`,
       );
     }
   }

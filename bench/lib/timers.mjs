@@ -36,6 +36,7 @@ export async function loadTimerModules() {
     nextTimerClaimAt: timers.nextTimerClaimAt,
     releaseTimerLease: timers.releaseTimerLease,
     countTimersByState: timers.countTimersByState,
+    timerRow: timers.timerRow,
   };
 }
 

@@ -1,6 +1,7 @@
 import {
   type Expression,
   type ExpressionBuilder,
+  type Insertable,
   type Selectable,
   sql,
   type Transaction,
@@ -336,42 +337,54 @@ async function fence(
   }
 }
 
+/**
+ * The `timers` row a new timer is stored as (lease free, version 1 by default): one place for the
+ * mapping, also used by the scale benchmark's bulk load. `now` (epoch ms) is `updated_at`.
+ */
+export function timerRow(
+  key: IssueKey,
+  write: Pick<Extract<TimerWrite, { kind: "insert" }>, "timer" | "installationId" | "rank">,
+  now: number,
+): Insertable<TimersTable> {
+  const t = write.timer;
+  return {
+    repo: key.repo,
+    number: key.number,
+    metric: t.metric,
+    cycle: t.cycle,
+    installation_id: write.installationId,
+    rank: write.rank,
+    state: t.state,
+    clock: t.clock,
+    target_kind: t.target.kind,
+    target_ms: t.target.kind === "duration" ? t.target.ms : null,
+    target_counted_ms: t.targetMs,
+    target_source: "planned",
+    started_at: t.startedAt,
+    pauses: JSON.stringify(t.pauses.map((p) => ({ start: p.start, end: p.end }))),
+    deadline_at: t.deadlineAt,
+    level: t.level,
+    firings: t.firings,
+    next_due_at: t.nextDueAt,
+    met_at: t.metAt,
+    met_by: t.metBy,
+    counted_ms: t.countedMs,
+    late: t.late ? 1 : 0,
+    breached_at: t.breachedAt,
+    paged: t.paged ? 1 : 0,
+    updated_at: now,
+  };
+}
+
 async function insertTimer(
   tx: Transaction<Database>,
   key: IssueKey,
   write: Extract<TimerWrite, { kind: "insert" }>,
   now: number,
 ): Promise<void> {
-  const t = write.timer;
   await tx
     .insertInto("timers")
-    .values({
-      repo: key.repo,
-      number: key.number,
-      metric: t.metric,
-      cycle: t.cycle,
-      installation_id: write.installationId,
-      rank: write.rank,
-      state: t.state,
-      clock: t.clock,
-      target_kind: t.target.kind,
-      target_ms: t.target.kind === "duration" ? t.target.ms : null,
-      target_counted_ms: t.targetMs,
-      target_source: "planned",
-      started_at: t.startedAt,
-      pauses: JSON.stringify(t.pauses.map((p) => ({ start: p.start, end: p.end }))),
-      deadline_at: t.deadlineAt,
-      level: t.level,
-      firings: t.firings,
-      next_due_at: t.nextDueAt,
-      met_at: t.metAt,
-      met_by: t.metBy,
-      counted_ms: t.countedMs,
-      late: t.late ? 1 : 0,
-      breached_at: t.breachedAt,
-      paged: t.paged ? 1 : 0,
-      updated_at: now,
-    })
+    .values(timerRow(key, write, now))
     .onConflict((oc) => oc.columns(["repo", "number", "metric", "cycle"]).doNothing())
     .execute();
 }
