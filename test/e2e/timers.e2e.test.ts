@@ -289,6 +289,10 @@ describe("updates (Production down)", () => {
     await w.waitFor(() => intake().includes(utc(update.at + every)), {
       message: () => `the intake comment to show the next update\n${intake()}`,
     });
+    // The intake comment is edited before the timers are written and the line logged: wait for it.
+    await w.waitFor(() => logLines(app, /team reply recorded/).length > 0, {
+      message: "the team reply's log line",
+    });
     const recorded = logLines(app, /team reply recorded/);
     expect(recorded).toHaveLength(1);
     expect(recorded[0]?.timers).toEqual(["updates c1 met", "updates c2 started"]);
