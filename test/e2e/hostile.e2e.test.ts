@@ -13,7 +13,13 @@ afterEach(async () => {
 
 const MB = 1024 * 1024;
 
-/** POSTs `total` bytes to the webhook path, with or without Content-Length; the status or the error code. */
+/**
+ * POSTs to the webhook path; the status or the error code. With `declare`, the request states a
+ * Content-Length of `total` but sends only its first 64 KB and waits: a server that refuses on the
+ * declared length answers before the body arrives, and the client never writes into a closed socket
+ * (which would surface as EPIPE before the 413 is read). Without it, `total` bytes are streamed
+ * chunked.
+ */
 function post(port: number, total: number, declare: boolean, id: string): Promise<string> {
   return new Promise((done) => {
     const headers: Record<string, string> = {
@@ -27,11 +33,18 @@ function post(port: number, total: number, declare: boolean, id: string): Promis
       { host: "127.0.0.1", port, method: "POST", path: "/api/github/webhooks", headers },
       (res) => {
         res.resume();
-        res.on("end", () => done(String(res.statusCode)));
+        res.on("end", () => {
+          done(String(res.statusCode));
+          if (declare) req.destroy();
+        });
       },
     );
     req.on("error", (e: NodeJS.ErrnoException) => done(e.code ?? "error"));
     const chunk = Buffer.alloc(64 * 1024, "x");
+    if (declare) {
+      req.write(chunk);
+      return;
+    }
     let sent = 0;
     const pump = (): void => {
       while (sent < total) {
