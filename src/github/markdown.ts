@@ -22,6 +22,26 @@ export function inlineText(text: string, maxLength = 200): string {
   );
 }
 
+/** Most formatters kept (a few per configured zone); the cache starts afresh beyond it. */
+const FORMATTER_CACHE_SIZE = 256;
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * An `Intl.DateTimeFormat` for `locale` and `options`, made once and reused: making one costs far
+ * more than formatting with it, and every deadline the app writes is formatted. Throws RangeError
+ * for an unknown zone (nothing is cached then).
+ */
+function formatter(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let found = formatters.get(key);
+  if (!found) {
+    found = new Intl.DateTimeFormat(locale, options);
+    if (formatters.size >= FORMATTER_CACHE_SIZE) formatters.clear();
+    formatters.set(key, found);
+  }
+  return found;
+}
+
 /** Locales whose short zone names cover most zones: each names its own region's zones (EST, CET, IST, AEST). */
 const ZONE_NAME_LOCALES = ["en-GB", "en-US", "en-IN", "en-AU", "en-NZ", "en-CA"];
 
@@ -30,7 +50,7 @@ export function zoneAbbreviation(instantMs: number, timeZone: string): string {
   let fallback = "";
   for (const locale of ZONE_NAME_LOCALES) {
     const name =
-      new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: "short" })
+      formatter(locale, { timeZone, timeZoneName: "short" })
         .formatToParts(new Date(instantMs))
         .find((p) => p.type === "timeZoneName")?.value ?? "";
     if (name && !/^(GMT|UTC)[+-]/.test(name)) return name;
@@ -45,7 +65,7 @@ export function zoneAbbreviation(instantMs: number, timeZone: string): string {
  */
 export function formatLocal(instantMs: number, timeZone: string): string {
   const withSeconds = instantMs % 60_000 !== 0;
-  const parts = new Intl.DateTimeFormat("en-GB", {
+  const parts = formatter("en-GB", {
     timeZone,
     weekday: "short",
     day: "numeric",

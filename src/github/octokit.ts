@@ -54,13 +54,17 @@ export function logTo<T extends GitHub>(gh: T, log: Logger): T {
 export const WRITE_SPACING_MS = 1_000;
 
 /**
- * Milliseconds between the starts of two content-creating writes (a comment, an issue). GitHub
- * caps content-generating requests at 80 a minute and 500 an hour ("Rate limits for the REST
- * API", About secondary rate limits,
- * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits);
- * 3 s is the spacing @octokit/plugin-throttling applies to them, which the app used before.
+ * GitHub's ceilings on content-generating requests (a comment, an issue, …): "No more than 80
+ * content-generating requests per minute and no more than 500 content-generating requests per
+ * hour are allowed" ("Rate limits for the REST API", About secondary rate limits,
+ * https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api#about-secondary-rate-limits).
+ * The pacer keeps each installation's content writes within both windows, on top of the one
+ * second between any two writes. `windowMs` in milliseconds.
  */
-export const CONTENT_SPACING_MS = 3_000;
+export const CONTENT_LIMITS: readonly { max: number; windowMs: number }[] = [
+  { max: 80, windowMs: 60_000 },
+  { max: 500, windowMs: 3_600_000 },
+];
 
 /**
  * How a request is paced: `read` (GET, HEAD: not paced here), `cheap` (a write that creates no
@@ -73,16 +77,36 @@ export type WriteClass = "read" | "cheap" | "content";
 const CONTENT_PATH =
   /\/(comments|replies|reviews|issues|pulls|releases|discussions|invitations|sub_issues?)$/;
 
-/** The class of a request by its method and URL (a route template `/repos/{owner}/…` or a path). */
+/** `POST /app/installations/{installation_id}/access_tokens`, as a route template or a path. */
+const ACCESS_TOKEN_PATH = /^\/app\/installations\/[^/]+\/access_tokens$/;
+
+/**
+ * The class of a request by its method and URL (a route template `/repos/{owner}/…` or a path).
+ * An installation token request ("Create an installation access token for an app",
+ * https://docs.github.com/en/rest/apps/apps#create-an-installation-access-token-for-an-app) is the
+ * app authenticating, not a write to a repository: it is not paced (`read`), or every
+ * installation's first request would queue behind the others' in the app's one lane.
+ */
 export function writeClassOf(method: string, url: string): WriteClass {
   const verb = method.toUpperCase();
   if (verb === "GET" || verb === "HEAD") return "read";
   const path = url.split("?")[0] ?? "";
+  if (verb === "POST" && ACCESS_TOKEN_PATH.test(path)) return "read";
   return verb === "POST" && CONTENT_PATH.test(path) ? "content" : "cheap";
+}
+
+/** How a write asks to be paced (see `PacedRequestOptions`). */
+export interface PaceOptions {
+  /** Lower goes first among queued writes of its class; default 0. */
+  rank?: number;
+  /** Called when the write's turn comes, before it is sent; a rejection means it is not sent. */
+  beforeSend?: () => Promise<void>;
 }
 
 interface PacedJob {
   send: () => Promise<unknown>;
+  rank: number;
+  beforeSend: (() => Promise<void>) | undefined;
   resolve: (value: unknown) => void;
   reject: (reason: unknown) => void;
 }
@@ -93,17 +117,18 @@ interface Lane {
   content: PacedJob[];
   busy: boolean;
   lastWriteAt: number;
-  lastContentAt: number;
+  /** Starts (epoch ms) of the latest content writes, oldest first: as many as the largest limit. */
+  contentStarts: number[];
   timer: NodeJS.Timeout | null;
 }
 
 /**
  * GitHub's write pacing per installation, as a priority queue: one write at a time, starts at least
- * `WRITE_SPACING_MS` apart, content-creating writes at least `CONTENT_SPACING_MS` apart; and a
- * cheap write (a label) always goes before a queued comment, so the cheap signals of one issue
- * never wait behind another issue's comment. Comments keep their order among themselves, as
- * cheap writes do. A comment waits only while cheap writes are queued; the scheduler holds few
- * escalations per installation at once (its per-installation slots), so that wait is short.
+ * `WRITE_SPACING_MS` apart, content-creating writes within `CONTENT_LIMITS` (80 a minute, 500 an
+ * hour); and a cheap write (a label) always goes before a queued comment, so the cheap signals of
+ * one issue never wait behind another issue's comment. Comments keep their order among
+ * themselves, as cheap writes do. A comment waits while cheap writes are queued; the scheduler
+ * queues a firing's comment apart from its labels (the comment loop), so nothing waits for it.
  *
  * `key` is the installation (Probot's throttle id). Reads are not paced.
  */
@@ -111,14 +136,39 @@ export class WritePacer {
   private readonly lanes = new Map<string, Lane>();
 
   constructor(
-    private readonly options: { writeSpacingMs?: number; contentSpacingMs?: number; now?: () => number } = {},
+    private readonly options: {
+      writeSpacingMs?: number;
+      contentLimits?: readonly { max: number; windowMs: number }[];
+      now?: () => number;
+    } = {},
   ) {}
 
-  /** Runs `send` when the installation's pacing lets a write of `kind` start; resolves with its result. */
-  schedule<T>(key: string, kind: "cheap" | "content", send: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `send` when the installation's pacing lets a write of `kind` start (queued writes of a
+   * class go by `rank`, then in order); resolves with its result. `beforeSend` runs first when the
+   * turn comes (its time counts before the write's start); if it rejects, `send` never runs and
+   * the returned promise rejects with its error.
+   */
+  schedule<T>(
+    key: string,
+    kind: "cheap" | "content",
+    send: () => Promise<T>,
+    pace: PaceOptions = {},
+  ): Promise<T> {
     const lane = this.lane(key);
     return new Promise<T>((resolve, reject) => {
-      lane[kind].push({ send, resolve: resolve as (value: unknown) => void, reject });
+      const job: PacedJob = {
+        send,
+        rank: pace.rank ?? 0,
+        beforeSend: pace.beforeSend,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      };
+      const queue = lane[kind];
+      // After every queued job of the same or a lower rank: stable within a rank.
+      const at = queue.findIndex((queued) => queued.rank > job.rank);
+      if (at === -1) queue.push(job);
+      else queue.splice(at, 0, job);
       this.pump(key, lane);
     });
   }
@@ -137,7 +187,7 @@ export class WritePacer {
         content: [],
         busy: false,
         lastWriteAt: Number.NEGATIVE_INFINITY,
-        lastContentAt: Number.NEGATIVE_INFINITY,
+        contentStarts: [],
         timer: null,
       };
       this.lanes.set(key, lane);
@@ -149,6 +199,21 @@ export class WritePacer {
     return this.options.now?.() ?? Date.now();
   }
 
+  private contentLimits(): readonly { max: number; windowMs: number }[] {
+    return this.options.contentLimits ?? CONTENT_LIMITS;
+  }
+
+  /** The earliest start (epoch ms) of the lane's next content write that keeps every window's limit. */
+  private contentAllowedAt(lane: Lane): number {
+    let at = Number.NEGATIVE_INFINITY;
+    for (const { max, windowMs } of this.contentLimits()) {
+      // The window holds `max` starts already: the next may start once the oldest of them leaves it.
+      const oldest = lane.contentStarts[lane.contentStarts.length - max];
+      if (oldest !== undefined) at = Math.max(at, oldest + windowMs);
+    }
+    return at;
+  }
+
   private pump(key: string, lane: Lane): void {
     if (lane.busy) return;
     if (lane.timer) {
@@ -158,10 +223,7 @@ export class WritePacer {
     const kind = lane.cheap.length > 0 ? "cheap" : lane.content.length > 0 ? "content" : null;
     if (kind === null) return;
     const writeAt = lane.lastWriteAt + (this.options.writeSpacingMs ?? WRITE_SPACING_MS);
-    const startAt =
-      kind === "cheap"
-        ? writeAt
-        : Math.max(writeAt, lane.lastContentAt + (this.options.contentSpacingMs ?? CONTENT_SPACING_MS));
+    const startAt = kind === "cheap" ? writeAt : Math.max(writeAt, this.contentAllowedAt(lane));
     const now = this.now();
     if (startAt > now) {
       lane.timer = setTimeout(() => {
@@ -172,16 +234,58 @@ export class WritePacer {
     }
     const job = lane[kind].shift() as PacedJob;
     lane.busy = true;
-    lane.lastWriteAt = now;
-    if (kind === "content") lane.lastContentAt = now;
-    void Promise.resolve()
-      .then(job.send)
-      .then(job.resolve, job.reject)
-      .finally(() => {
-        lane.busy = false;
-        this.pump(key, lane);
-      });
+    void this.run(job, kind, lane).finally(() => {
+      lane.busy = false;
+      this.pump(key, lane);
+    });
   }
+
+  /** Runs one job: its `beforeSend`, then the write, whose start (after `beforeSend`) the spacing counts from. */
+  private async run(job: PacedJob, kind: "cheap" | "content", lane: Lane): Promise<void> {
+    try {
+      await job.beforeSend?.();
+    } catch (error) {
+      job.reject(error);
+      return;
+    }
+    const start = this.now();
+    lane.lastWriteAt = start;
+    if (kind === "content") {
+      lane.contentStarts.push(start);
+      const keep = Math.max(...this.contentLimits().map((l) => l.max));
+      if (lane.contentStarts.length > keep) lane.contentStarts.splice(0, lane.contentStarts.length - keep);
+    }
+    try {
+      job.resolve(await job.send());
+    } catch (error) {
+      job.reject(error);
+    }
+  }
+}
+
+/**
+ * Request options (`request: { beforeSend, paceRank }`) the pacing understands. `beforeSend`:
+ * called when the write's turn comes, just before it is sent; a rejection means the write is not
+ * sent, and the caller's request rejects with it (a queued comment renews its lease there, so a
+ * process that lost it never sends it: see postQueuedComment). `paceRank`: the write's place among
+ * the installation's queued writes of its class, lower first (the issue's priority rank: see
+ * `pacedAt`). Without the pacing neither is used.
+ */
+export interface PacedRequestOptions {
+  beforeSend?: () => Promise<void>;
+  paceRank?: number;
+}
+
+/**
+ * Gives every write of this client the pacing rank `rank` (`request.paceRank`): the scheduler's
+ * client for an issue of priority rank 0 (the most urgent) gets its labels and comments out
+ * before queued ones of a less urgent issue of the same installation. Returns `gh`.
+ */
+export function pacedAt<T extends GitHub>(gh: T, rank: number): T {
+  gh.hook.before("request", (options) => {
+    options.request = { ...options.request, paceRank: rank } as typeof options.request;
+  });
+  return gh;
 }
 
 /**
@@ -209,7 +313,12 @@ export function writePacing(pacer: WritePacer) {
     const key = options.throttle?.id ?? "app";
     octokit.hook.wrap("request", (request, o) => {
       const kind = writeClassOf(o.method, o.url);
-      return kind === "read" ? request(o) : pacer.schedule(key, kind, () => request(o));
+      if (kind === "read") return request(o);
+      const paced = (o as { request?: PacedRequestOptions }).request;
+      return pacer.schedule(key, kind, () => request(o), {
+        ...(paced?.paceRank !== undefined ? { rank: paced.paceRank } : {}),
+        ...(paced?.beforeSend ? { beforeSend: paced.beforeSend } : {}),
+      });
     });
   };
 }

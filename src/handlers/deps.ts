@@ -11,8 +11,8 @@ import type { Notifiers } from "../notify/index.js";
 import type { Metrics } from "../runtime/metrics.js";
 import type { StoreHealth } from "../runtime/store-health.js";
 import type { DueLoop } from "../scheduler/due-loop.js";
+import type { Scheduler } from "../scheduler/index.js";
 import type { Store } from "../store/db.js";
-import type { TimerRow } from "../store/timer-store.js";
 import type { InboxRow } from "../store/tracking-store.js";
 
 export interface Clock {
@@ -73,7 +73,7 @@ export interface HandlerDeps extends AppDeps {
 
 export interface Runtime {
   inbox: DueLoop<InboxRow>;
-  scheduler: DueLoop<TimerRow>;
+  scheduler: Scheduler;
   /** Finds issues whose webhooks were missed (app down, failed delivery) and queues them. */
   reconcile(): Promise<void>;
   /** Posts the weekly SLA report of each repo with `report.weekly`, once per week. */

@@ -2,7 +2,7 @@ import { describeError, errorSummary } from "../helpers/describe-error.js";
 import type { DeliveryResult } from "../notify/retry.js";
 import type { Metrics } from "../runtime/metrics.js";
 import type { Store } from "../store/db.js";
-import { beginEffect, failEffect, finishEffect, getEffect } from "../store/tracking-store.js";
+import { beginEffect, cancelEffect, failEffect, finishEffect, getEffect } from "../store/tracking-store.js";
 
 /**
  * The outbox (the `effects` table) is the one record of what the app sent (issue 10, kinds 1-2).
@@ -45,6 +45,16 @@ export class EffectFailedError extends Error {
   get retryAfterMs(): number | undefined {
     return this.result.retryAfterMs;
   }
+}
+
+/**
+ * Thrown by an effect that decided not to send after all, before anything left the process (a
+ * queued comment whose lease another process took: see postQueuedComment). `runEffect` records no
+ * failure for it: an effect tried for the first time is forgotten (the next holder starts it as
+ * new), one tried before stays as it was; the error is rethrown to the caller.
+ */
+export class EffectNotSentError extends Error {
+  override readonly name: string = "EffectNotSentError";
 }
 
 /** Throws `EffectFailedError` unless the notification was confirmed (`ok`). */
@@ -117,7 +127,8 @@ function classify(
  * - `sending` found (a try that crashed, or one that may have landed): `rerun` effects (labels, a
  *   comment checked by marker, a PagerDuty event with its dedup key) run again; `skip` effects (a
  *   Slack message) are not repeated: at most once beats twice.
- * - Otherwise it runs. Success marks it `done` and returns true. A failure is logged at warn with
+ * - Otherwise it runs. Success marks it `done` and returns true. An `EffectNotSentError` (the
+ *   effect chose not to send) records nothing and is rethrown. A failure is logged at warn with
  *   the issue, counted in `support_sla_effect_failures_total{channel,outcome}`, recorded, and
  *   rethrown, so the caller's delivery or escalation is retried (no sooner than `Retry-After`, see
  *   `retryAfterOf`); the effect stays pending and the retry completes it. Two exceptions return
@@ -158,6 +169,12 @@ export async function runEffect(
   try {
     await effect();
   } catch (error) {
+    if (error instanceof EffectNotSentError) {
+      // Nothing was sent: no failure to record. A first try leaves no trace; an earlier try's
+      // `sending` stays (it may have landed: the next holder checks before sending).
+      if (status === "new") await cancelEffect(deps.store, key);
+      throw error;
+    }
     await recordFailure(deps, key, channel, onInterrupted, error, options.log, options.refusedLevel);
     return false;
   }

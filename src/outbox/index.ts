@@ -10,6 +10,7 @@ export {
   EFFECT_GIVE_UP_AFTER_MS,
   type EffectChannel,
   EffectFailedError,
+  EffectNotSentError,
   type EffectOptions,
   type OutboxDeps,
   type OutboxLogger,

@@ -38,6 +38,11 @@ export interface DueLoopOptions<T> {
   /** Most slots one group may hold; default: `concurrency` (no cap). */
   perGroup?: number;
   /**
+   * Groups that take no new item now, whatever their slots (with `groupOf`): the comment loop
+   * holds an installation's comments while its escalations are in flight, so its labels go first.
+   */
+  heldGroups?: () => Iterable<number>;
+  /**
    * Identity of an item (delivery id, issue key): an item claimed again while this process still
    * works on it (its lease ran out mid-flight) is not started a second time.
    */
@@ -118,7 +123,12 @@ export class DueLoop<T> {
   private async claimAndStart(): Promise<{ claimed: number; limit: number; started: Promise<void>[] }> {
     const limit = Math.min(this.o.batch, this.o.concurrency - this.inflight);
     if (limit <= 0) return { claimed: 0, limit, started: [] };
-    const quota = this.o.groupOf ? { max: this.perGroup, busy: this.busyByGroup() } : undefined;
+    let quota: GroupQuota | undefined;
+    if (this.o.groupOf) {
+      const busy = new Map(this.groups);
+      for (const group of this.o.heldGroups?.() ?? []) busy.set(group, this.perGroup);
+      quota = { max: this.perGroup, busy };
+    }
     const items = await this.o.claim(this.o.now(), limit, quota);
     const started: Promise<void>[] = [];
     for (const item of items) {

@@ -2,7 +2,7 @@ import type { Logger } from "probot";
 import { ladderFor } from "../domain/timers/ladder.js";
 import { heldElsewhere } from "../domain/timers/lifecycle.js";
 import { decideDue, isFinal, levelInstants, nextFiring, type Timer } from "../domain/timers/timer.js";
-import { failFast, logTo } from "../github/octokit.js";
+import { failFast, logTo, pacedAt } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import {
   applyTeamResponse,
@@ -25,6 +25,7 @@ import {
   type TimerRow,
 } from "../store/timer-store.js";
 import { applyFiring } from "./firing.js";
+import { RankGate } from "./rank-gate.js";
 
 /** Failed attempts after which each further failure of a due timer is logged at error, not warn. */
 export const ESCALATION_LOUD_AFTER = 12;
@@ -74,19 +75,30 @@ interface Progress {
  * issue lock it re-reads the issue's timers and, for a timer a team reply meets, the comments
  * since the timer started (a reply may have landed while its webhook was lost: it is recorded
  * instead). Then the domain decides what is due (`decideDue`: the ladder level, or a repeat) and
- * its effects are applied through the outbox, each exactly once (see `applyFiring`), before the
- * timer's new state is written, fenced by the lease, which is released in the same write.
+ * its cheap effects (page, Slack, labels) are applied through the outbox, each exactly once (see
+ * `applyFiring`), before the timer's new state is written, fenced by the lease, which is released
+ * in the same write; the firing's comment is queued in that write (`queued_comments`) and posted
+ * by `postQueuedComment` when the installation's write pacing lets it out.
  *
  * A failed attempt (GitHub down, a receiver refusing) keeps the timer's lease until the next
  * attempt, with backoff (`escalationRetryDelayMs`, never sooner than a receiver's Retry-After),
  * and is logged at once with the issue, the attempt and `nextAttemptAt`; an escalation never
  * gives up. A webhook working on the issue in another process (`IssueBusyError`) releases the
- * lease: the next pass looks again. Never throws.
+ * lease: the next pass looks again. With `gate` (the scheduler's), the effects wait until the
+ * installation's more urgent escalations in flight are done, so they reach GitHub in priority
+ * order. Returns true when a comment was queued (the comment loop
+ * should look). Never throws.
  */
-export async function escalateTimer(claimed: TimerRow, deps: HandlerDeps): Promise<void> {
+export async function escalateTimer(
+  claimed: TimerRow,
+  deps: HandlerDeps,
+  gate: RankGate = new RankGate(),
+): Promise<boolean> {
   const key = { repo: claimed.repo, number: claimed.number };
   const log = withIssue(deps.log, issueKey(key)).child({ metric: claimed.metric });
   const progress: Progress = {};
+  const ticket = gate.enter(claimed.installation_id, claimed.rank);
+  let queued = false;
   try {
     await withIssueLock(deps, key, async () => {
       const timers = await getTimers(deps.store, key);
@@ -97,17 +109,20 @@ export async function escalateTimer(claimed: TimerRow, deps: HandlerDeps): Promi
         return;
       }
       if (row.lease_owner !== deps.owner) return; // the lease expired and someone else took it
-      await escalateLocked(row, timers, { ...deps, log }, progress);
+      queued = await escalateLocked(row, timers, { ...deps, log }, progress, () => gate.ready(ticket));
     });
     failuresOf(deps).delete(timerName(claimed));
   } catch (error) {
     if (error instanceof IssueBusyError) {
       log.debug("issue busy in another process: escalation looks again on the next pass");
       await releaseTimerLease(deps.store, claimed, deps.owner);
-      return;
+      return false;
     }
     await retryLater(claimed, deps, log, progress, error);
+  } finally {
+    gate.leave(ticket);
   }
+  return queued;
 }
 
 async function retryLater(
@@ -151,7 +166,9 @@ async function escalateLocked(
   timers: TimerRow[],
   deps: HandlerDeps,
   progress: Progress,
-): Promise<void> {
+  /** Resolves when the more urgent escalations of the installation in flight are done (`RankGate`). */
+  turn: () => Promise<void>,
+): Promise<boolean> {
   const now = deps.clock.now();
   const key = { repo: row.repo, number: row.number };
   const release = () => releaseTimerLease(deps.store, row, deps.owner);
@@ -159,10 +176,11 @@ async function escalateLocked(
   if (!tracked) {
     deps.log.warn("a timer of an untracked issue was due: left alone");
     await release();
-    return;
+    return false;
   }
   const ref = issueRef(row);
-  const gh = logTo(failFast(await deps.auth(row.installation_id)), deps.log);
+  // Its labels go before queued ones of less urgent issues of the installation (the pacing's rank).
+  const gh = pacedAt(logTo(failFast(await deps.auth(row.installation_id)), deps.log), row.rank);
   const { policy } = await deps.setups.get(gh, { owner: ref.owner, repo: ref.repo });
   const priority = findPriority(policy, tracked.priority);
   const calendar = deps.calendars.for(policy);
@@ -195,16 +213,15 @@ async function escalateLocked(
         "a due timer fired nothing: looked at again in a minute",
       );
     else deps.log.debug({ nextDueAt: next }, "a claimed timer had nothing due: planned again");
-    return;
+    return false;
   }
   const { firing } = decision;
   progress.transition = firing.transition;
   progress.level = firing.level.name;
   const log = deps.log.child({ transition: firing.transition });
 
-  let comments: CommentLike[] | null = null;
   if (MET_BY_TEAM_REPLY.has(row.metric)) {
-    comments = (await gh.paginate(gh.rest.issues.listComments, {
+    const comments = (await gh.paginate(gh.rest.issues.listComments, {
       ...ref,
       since: new Date(row.startedAt).toISOString(),
       per_page: 100,
@@ -217,10 +234,11 @@ async function escalateLocked(
       if (after && after.cycle === row.cycle && !isFinal(after.state)) continue; // not this timer's reply
       log.info({ by: comment.user?.login }, "a team reply was found before escalating: recorded instead");
       await release();
-      return;
+      return false;
     }
   }
 
+  await turn();
   const outcome = await applyFiring({
     deps: { ...deps, log },
     gh,
@@ -231,7 +249,6 @@ async function escalateLocked(
     firing,
     now,
     paged,
-    comments,
   });
 
   const patch: Partial<Timer> = {
@@ -242,11 +259,17 @@ async function escalateLocked(
     deps.store,
     key,
     [{ kind: "update", metric: row.metric, cycle: row.cycle, patch }],
-    { owner: deps.owner, release: { metric: row.metric, cycle: row.cycle }, version: row.version, now },
+    {
+      owner: deps.owner,
+      release: { metric: row.metric, cycle: row.cycle },
+      version: row.version,
+      now,
+      ...(outcome.comment ? { comments: [outcome.comment] } : {}),
+    },
   );
   if (!saved) {
     log.info("the timer's lease was lost before its escalation was recorded: whoever holds it now finishes");
-    return;
+    return false;
   }
   // Lateness from the instant this firing was due: its level's threshold, or the repeat's plan.
   const due =
@@ -263,6 +286,7 @@ async function escalateLocked(
       : {}),
   };
   log.info(fields, LOG_LINES[firing.transition]);
+  return outcome.comment !== undefined;
 }
 
 /** The info line of each transition (operators grep these). */

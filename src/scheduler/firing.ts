@@ -1,12 +1,12 @@
 import type { Policy, PriorityPolicy } from "../domain/policy.js";
 import type { LevelFiring, TimerEffect } from "../domain/timers/timer.js";
-import type { CommentAuthorship } from "../github/app-identity.js";
 import { addLabel, removeLabel } from "../github/labels.js";
 import type { GitHub } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
-import { type CommentLike, issueRef, pagerIssue } from "../handlers/sla.js";
+import { issueRef, pagerIssue } from "../handlers/sla.js";
 import type { SlaNotice } from "../notify/index.js";
 import { deliver, once, type TimerFiringRef, timerEffectKey } from "../outbox/index.js";
+import type { QueuedCommentInsert } from "../store/comment-queue-store.js";
 import type { TrackedRow } from "../store/intake-store.js";
 import type { TimerRow } from "../store/timer-store.js";
 import { getEffect } from "../store/tracking-store.js";
@@ -25,8 +25,6 @@ export interface FiringInput {
   now: number;
   /** An incident is already open for the issue's cycle (before this firing). */
   paged: boolean;
-  /** The issue's comments since the timer started, when the scheduler read them; null otherwise. */
-  comments: CommentLike[] | null;
 }
 
 /** The order a firing's effects are applied in: the cheap signals first, the comment last. */
@@ -42,15 +40,20 @@ const ORDER: Record<TimerEffect["kind"], number> = {
 /**
  * Applies the effects of one firing through the outbox, each exactly once under its key
  * (`timerEffectKey`): the page first, so what the comment and the Slack message say about it is
- * what the outbox confirmed; then Slack and the labels (cheap signals, never queued behind a
- * comment); the comment last. A notification that failed (PagerDuty, Slack) does not hold up the
- * GitHub effects: its error is thrown after them, and the retried escalation completes what is
- * pending. A GitHub write that fails throws at once.
+ * what the outbox confirmed; then Slack and the labels (the cheap signals). The comment is not
+ * posted here: it is rendered and returned, for the caller to queue in the transaction that
+ * records the firing (`saveTimers` with `comments`); `postQueuedComment` posts it once the
+ * installation's write pacing lets it out. None is returned when its effect is already done. A
+ * notification that failed (PagerDuty, Slack) does not hold up the labels: its error is thrown
+ * after them, and the retried escalation completes what is pending. A GitHub write that fails
+ * throws at once.
  *
  * Returns whether an incident is open for the issue's cycle after this firing (`paged` before, or
- * this firing's page confirmed). Throws what a failed effect threw.
+ * this firing's page confirmed), and the comment to queue. Throws what a failed effect threw.
  */
-export async function applyFiring(input: FiringInput): Promise<{ paged: boolean }> {
+export async function applyFiring(
+  input: FiringInput,
+): Promise<{ paged: boolean; comment?: QueuedCommentInsert }> {
   const { deps, gh, policy, tracked, timer, firing } = input;
   const log = deps.log;
   const ref = issueRef(timer);
@@ -67,6 +70,7 @@ export async function applyFiring(input: FiringInput): Promise<{ paged: boolean 
   const deferred: unknown[] = [];
   const effects = [...firing.effects].sort((a, b) => ORDER[a.kind] - ORDER[b.kind]);
   let paged = input.paged;
+  let comment: QueuedCommentInsert | undefined;
   // The level's comment and Slack line name the assignees: read once, only when the level asks.
   const speaks = effects.some((e) => e.kind === "comment" || e.kind === "slack");
   const assignees = firing.level.mentionAssignees && speaks ? await assigneesOf(gh, ref) : [];
@@ -127,18 +131,27 @@ export async function applyFiring(input: FiringInput): Promise<{ paged: boolean 
         await once(deps, keyOf("remove-label"), "rerun", () => removeLabel(gh, ref, effect.label));
         break;
       case "comment": {
-        const texts = firingTexts(input, paged, assignees);
+        // Queued, not posted: the comment waits for the installation's write pacing on its own
+        // (see post-comment.ts), queued in the transaction that records this firing, so the
+        // slot goes on to the next due timer and no issue's cheap signals wait behind it.
         const key = keyOf("comment");
-        const tried = (await getEffect(deps.store, key)) !== undefined;
-        await once(deps, key, "rerun", async () => {
-          // Already posted by an attempt that died before recording it: the app's own comments say
-          // so. A customer's comment quoting the marker is not ours and never suppresses it.
-          if (tried) {
-            const since = input.comments ?? (await commentsSince(gh, ref, timer.startedAt));
-            for (const c of since) if (await deps.self.marked(c as CommentAuthorship, texts.marker)) return;
-          }
-          await gh.rest.issues.createComment({ ...ref, body: texts.comment });
-        });
+        if ((await getEffect(deps.store, key))?.status === "done") break;
+        const texts = firingTexts(input, paged, assignees);
+        comment = {
+          key,
+          installation_id: timer.installation_id,
+          repo: timer.repo,
+          number: timer.number,
+          metric: timer.metric,
+          cycle: timer.cycle,
+          transition: firing.transition,
+          rank: timer.rank,
+          body: texts.comment,
+          marker: texts.marker,
+          since: timer.startedAt,
+          queued_at: input.now,
+          available_at: input.now,
+        };
         break;
       }
       case "page-ack":
@@ -148,23 +161,11 @@ export async function applyFiring(input: FiringInput): Promise<{ paged: boolean 
   // A notification still pending: retry the escalation (no sooner than its Retry-After) rather
   // than commit a firing whose effects are not all confirmed.
   if (deferred.length > 0) throw deferred[0];
-  return { paged };
+  return { paged, ...(comment ? { comment } : {}) };
 }
 
 /** The logins assigned to the issue now (`GET /repos/{owner}/{repo}/issues/{issue_number}`). */
 async function assigneesOf(gh: GitHub, ref: ReturnType<typeof issueRef>): Promise<string[]> {
   const { data } = await gh.rest.issues.get({ ...ref });
   return (data.assignees ?? []).flatMap((a) => (a?.login ? [a.login] : []));
-}
-
-async function commentsSince(
-  gh: GitHub,
-  ref: ReturnType<typeof issueRef>,
-  since: number,
-): Promise<CommentLike[]> {
-  return (await gh.paginate(gh.rest.issues.listComments, {
-    ...ref,
-    since: new Date(since).toISOString(),
-    per_page: 100,
-  })) as unknown as CommentLike[];
 }

@@ -30,6 +30,36 @@ export function describeDatabaseUrl(
   return { dialect: "sqlite", path };
 }
 
+/** Most prepared statements kept per SQLite connection (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The SQLite connection as Kysely's dialect sees it, with its prepared statements reused: Kysely
+ * prepares every statement each time it runs, which costs more than most of the app's queries
+ * themselves. A statement is only used by one query at a time: Kysely runs one query at a time on
+ * its one SQLite connection. SQLite re-prepares a cached statement by itself after a schema change.
+ */
+function withStatementCache(sqlite: SQLite.Database): {
+  close(): void;
+  prepare(sql: string): SQLite.Statement;
+} {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement) {
+        cache.delete(sql); // most recently used last
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
+
 /** Opens the store and brings its schema up to date. */
 export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = process.cwd()): Promise<Store> {
   const target = describeDatabaseUrl(url, cwd);
@@ -41,7 +71,7 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = proces
     sqlite.pragma("journal_mode = WAL");
     sqlite.pragma("busy_timeout = 5000");
     sqlite.pragma("synchronous = NORMAL");
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   } else {
     // BIGINT columns hold epoch milliseconds and ids, all within Number's safe range.
     pg.types.setTypeParser(pg.types.builtins.INT8, (v: string) => Number(v));

@@ -255,6 +255,57 @@ const migrations: Record<string, Migration> = {
       // every timer write projects the first-response timer onto the row with next_due_at NULL.
     },
   },
+  "0009_comment_queue": {
+    async up(db: Kysely<unknown>) {
+      // Issue 12: a firing's comment waits here for its installation's write pacing, after the
+      // firing's cheap signals and state were committed (src/store/comment-queue-store.ts).
+      await db.schema
+        .createTable("queued_comments")
+        .addColumn("key", "varchar(400)", (c) => c.primaryKey())
+        .addColumn("installation_id", "bigint", (c) => c.notNull())
+        .addColumn("repo", "varchar(200)", (c) => c.notNull())
+        .addColumn("number", "integer", (c) => c.notNull())
+        .addColumn("metric", "varchar(32)", (c) => c.notNull())
+        .addColumn("cycle", "integer", (c) => c.notNull())
+        .addColumn("transition", "varchar(16)", (c) => c.notNull())
+        .addColumn("rank", "integer", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("marker", "varchar(400)", (c) => c.notNull())
+        .addColumn("since", "bigint", (c) => c.notNull())
+        .addColumn("queued_at", "bigint", (c) => c.notNull())
+        .addColumn("available_at", "bigint", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("lease_owner", "varchar(200)")
+        .addColumn("lease_until", "bigint")
+        .execute();
+      await db.schema
+        .createIndex("queued_comments_installation_idx")
+        .on("queued_comments")
+        .columns(["installation_id", "rank", "queued_at"])
+        .execute();
+    },
+  },
+  "0010_timer_claim": {
+    async up(db: Kysely<unknown>) {
+      // Issue 12 (scale): the claim reads each rank's due rows in claim order from one range of
+      // this index (rank = r and next_due_at <= now, then repo, number, metric, cycle), so it
+      // never sorts the due rows; installation_id lets a claim with a per-installation share skip
+      // a full installation's rows within the index (src/store/timer-store.ts, claimDueTimers).
+      await db.schema
+        .createIndex("timers_claim_idx")
+        .on("timers")
+        .columns(["rank", "next_due_at", "repo", "number", "metric", "cycle", "installation_id"])
+        .where(sql.ref("next_due_at"), "is not", null)
+        .execute();
+      // nextTimerClaimAt: the leased rows (a release sets lease_until NULL) are a small set.
+      await db.schema
+        .createIndex("timers_lease_idx")
+        .on("timers")
+        .column("lease_until")
+        .where(sql.ref("lease_until"), "is not", null)
+        .execute();
+    },
+  },
 };
 
 /**

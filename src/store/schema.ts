@@ -202,7 +202,43 @@ export interface TimersTable {
   version: Defaulted<number>;
 }
 
+/**
+ * A timer firing's comment waiting to be posted (0009_comment_queue, issue 12): the firing's state
+ * and cheap signals (labels, Slack, page) are committed first; its comment, rendered then, waits
+ * here until the installation's write pacing lets it out, so no issue's cheap signals wait behind
+ * another issue's comment. Read and written through `src/store/comment-queue-store.ts`.
+ */
+export interface QueuedCommentsTable {
+  /** The comment's outbox key (`timerEffectKey(…, "comment")`): exactly once with `effects`. */
+  key: string;
+  installation_id: number;
+  /** `owner/name`, lower-cased. */
+  repo: string;
+  number: number;
+  metric: string;
+  cycle: number;
+  /** The firing's transition: `at-risk`, `breach` or `escalate`. */
+  transition: string;
+  /** The issue's priority rank when queued (0 = most urgent): claims take lower ranks first. */
+  rank: number;
+  /** The comment's Markdown, marker included. */
+  body: string;
+  /** The marker that identifies the comment among the app's own (a retry checks for it). */
+  marker: string;
+  /** Epoch ms from which the issue's comments are read to find the marker (the timer's start). */
+  since: number;
+  /** Epoch ms the firing queued it. */
+  queued_at: number;
+  /** Epoch ms before which it is not tried (a failed try's backoff). */
+  available_at: number;
+  /** Failed tries so far. */
+  attempts: Defaulted<number>;
+  lease_owner: Defaulted<string | null>;
+  lease_until: Defaulted<number | null>;
+}
+
 export interface Database {
+  queued_comments: QueuedCommentsTable;
   timers: TimersTable;
   deliveries: DeliveriesTable;
   tracked_issues: TrackedIssuesTable;

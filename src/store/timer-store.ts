@@ -9,6 +9,7 @@ import {
 } from "kysely";
 import type { ClockKind, ResponseTarget } from "../domain/policy.js";
 import { METRICS, type Metric, type Pause, type Timer } from "../domain/timers/timer.js";
+import { type QueuedCommentInsert, queueComments } from "./comment-queue-store.js";
 import type { Store } from "./db.js";
 import type { IssueKey } from "./intake-store.js";
 import type { Database, SlaState, TimersTable, TrackedIssuesTable } from "./schema.js";
@@ -237,6 +238,11 @@ export interface SaveTimersOptions {
   version?: number;
   /** Epoch ms written as `updated_at` of the timers and of the projected `tracked_issues` row; default now. */
   now?: number;
+  /**
+   * Comments the firing queues for posting (`queued_comments`), in the same transaction: none
+   * when the fence does not hold, so a firing's comment is queued exactly when its state is.
+   */
+  comments?: readonly QueuedCommentInsert[];
 }
 
 /** Thrown inside the transaction to roll it back when the fence does not hold. */
@@ -260,6 +266,7 @@ class FenceLost extends Error {}
  *   `TrackedProjection`), first_response_at/by/business_ms/late, breached_at, paged_cycle,
  *   target_* (a `derived` target leaves them as they were), `next_due_at` NULL (the scheduler
  *   claims timers, never that row), `version` + 1.
+ * - `comments` are queued (`queued_comments`) in the same transaction.
  */
 export async function saveTimers(
   store: Store,
@@ -291,6 +298,7 @@ export async function saveTimers(
           .execute();
       }
       if (projects) await project(tx, key, projection ?? {}, now);
+      if (options.comments) await queueComments(tx, options.comments);
     });
     return true;
   } catch (error) {
@@ -472,9 +480,13 @@ function atRiskOf(
 }
 
 export interface TimerClaimOptions {
+  /** The claim's instant (epoch ms): a row is due when `next_due_at <= now`. */
   now: number;
+  /** Most rows leased by this claim. */
   limit: number;
+  /** The lease owner written on the claimed rows (the scheduler replica). */
   owner: string;
+  /** The lease's length in ms: the rows are leased until `now + leaseMs`. */
   leaseMs: number;
   /** Most rows per installation in this claim, less those already in flight (`busy`). */
   perInstallation?: { max: number; busy: ReadonlyMap<number, number> };
@@ -484,44 +496,62 @@ export interface TimerClaimOptions {
 const leaseFree = (now: number) => (eb: ExpressionBuilder<Database, "timers">) =>
   eb.or([eb("lease_until", "is", null), eb("lease_until", "<=", now)]);
 
+/** A due row as the claim reads it before leasing: its key, its claim order and its installation. */
+interface DueRow {
+  repo: string;
+  number: number;
+  metric: string;
+  cycle: number;
+  rank: number;
+  next_due_at: number | null;
+  installation_id: number;
+}
+
 /**
  * Atomically leases up to `limit` due timers (`next_due_at <= now`, lease free or expired), lower
- * `rank` first, then earliest `next_due_at`: within an installation Production down and Urgent
- * escalate before Normal. One statement on both databases (PostgreSQL: `FOR UPDATE SKIP LOCKED`).
+ * `rank` first, then earliest `next_due_at`, then repo, number (then metric, cycle): within an
+ * installation Production down and Urgent escalate before Normal. Returns the leased rows in that
+ * order; a row is never leased by two claimers (the leasing update re-checks due and lease-free,
+ * and on PostgreSQL locks the rows `FOR UPDATE SKIP LOCKED`, so a row another claimer is taking
+ * right now is skipped rather than waited for).
  *
- * With `perInstallation`, the due rows are numbered per installation in that order (a window
- * function) and those beyond the installation's free share (`max - busy`, none once it reaches
- * `max`) are left; the rows are then locked at a query level of their own, since PostgreSQL does
- * not allow a row lock beside a window function. Returns the leased rows in claim order.
+ * Reads are index range scans, never a sort of every due row: the ranks in use are a few small
+ * integers (one per priority), found by a loose scan of `timers_claim_idx` (migration
+ * 0010_timer_claim), and each rank's due rows are one range of that index in claim order. Since
+ * rank leads the order, the claim order is the ranks' ranges one after the other, and a read
+ * walks them in turn and stops at its limit (`dueStream`).
+ *
+ * - Without `perInstallation`: one statement reads and leases the first `limit` rows.
+ * - With `perInstallation`: each installation gets at most its free share (`max - busy`, none once
+ *   it reaches `max`; `max` for an installation not in `busy`), its rows taken in the claim order,
+ *   and the claim takes the first `limit` of those in the claim order, so an installation with
+ *   many urgent due rows never keeps another's due rows from being claimed. The ranges are read
+ *   in claim order, skipping an installation once its share is taken (within the index), and the
+ *   chosen rows are then leased in one statement that re-checks them, so a row another claimer
+ *   took meanwhile is left out of the result.
  */
 export async function claimDueTimers(store: Store, options: TimerClaimOptions): Promise<TimerRow[]> {
-  const { now, owner, leaseMs, limit } = options;
+  const { now, owner, leaseMs, limit, perInstallation } = options;
+  if (limit <= 0 || (perInstallation && perInstallation.max <= 0)) return [];
   const free = leaseFree(now);
-  let candidates = options.perInstallation
-    ? fairCandidates(store, options, options.perInstallation)
-    : store.db
+  const keyColumns = sql.join(KEY.map((c) => sql.ref(c)));
+  const chosen = perInstallation ? await fairCandidates(store, options, perInstallation) : undefined;
+  if (chosen?.length === 0) return [];
+  let candidates = chosen
+    ? store.db
         .selectFrom("timers")
-        .select(["repo", "number", "metric", "cycle"])
+        .select(KEY)
+        .where(sql<boolean>`(${keyColumns}) in ${chosenKeys(store, chosen)}`)
         .where("next_due_at", "<=", now)
         .where(free)
-        .orderBy("rank")
-        .orderBy("next_due_at")
-        .orderBy("repo")
-        .orderBy("number")
-        .limit(limit);
+    : dueStream(store, now, { limit }).clearSelect().select(KEY);
   // Rows another claimer is taking right now are skipped rather than waited for; the outer
   // re-check of the lease covers a claim committed between our snapshot and our lock.
   if (store.dialect === "postgres") candidates = candidates.forUpdate().skipLocked();
   const rows = await store.db
     .updateTable("timers")
     .set({ lease_owner: owner, lease_until: now + leaseMs })
-    .where((eb) =>
-      eb(
-        eb.refTuple("repo", "number", "metric", "cycle"),
-        "in",
-        candidates.$asTuple("repo", "number", "metric", "cycle"),
-      ),
-    )
+    .where(sql<boolean>`(${keyColumns}) in ${candidates}`)
     .where("next_due_at", "<=", now)
     .where(free)
     .returningAll()
@@ -538,94 +568,141 @@ export async function claimDueTimers(store: Store, options: TimerClaimOptions): 
     );
 }
 
-/** The keys of the rows a fair claim takes (see `claimDueTimers`), as a lockable plain select. */
-function fairCandidates(
+/**
+ * The keys of `rows` as a parenthesized subquery of (repo, number, metric, cycle) rows, from one
+ * JSON parameter: key tuples as placeholders would make the statement's text, and so its
+ * preparation (on SQLite, for every run), grow with the claim's size.
+ */
+function chosenKeys(store: Store, rows: readonly DueRow[]) {
+  const keys = JSON.stringify(rows.map((r) => [r.repo, r.number, r.metric, r.cycle]));
+  return store.dialect === "postgres"
+    ? sql`(select k.value ->> 0, cast(k.value ->> 1 as integer), k.value ->> 2, cast(k.value ->> 3 as integer) from jsonb_array_elements(cast(${keys} as jsonb)) as k)`
+    : sql`(select k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3 from json_each(${keys}) as k)`;
+}
+
+/**
+ * `rank` is one of the ranks in use (of the rows with a `next_due_at`), found by a loose index
+ * scan of `timers_claim_idx` (one seek per rank) in the same statement. The form lets each
+ * database walk the ranks' ranges in index order: SQLite iterates an IN subquery's values in
+ * order; PostgreSQL (17 and later) scans `= any(array(...))` in index order.
+ */
+function rankInUse(store: Store) {
+  const scan = sql`with recursive r (rank) as (
+      select min(rank) from timers where next_due_at is not null
+      union all
+      select (select min(t.rank) from timers t where t.next_due_at is not null and t.rank > r.rank)
+      from r where r.rank is not null
+    )
+    select rank from r where rank is not null`;
+  return store.dialect === "postgres"
+    ? sql<boolean>`${sql.ref("rank")} = any(array(${scan}))`
+    : sql<boolean>`${sql.ref("rank")} in (${scan})`;
+}
+
+/**
+ * The first `limit` due, lease-free rows in claim order (rank, next_due_at, repo, number, metric,
+ * cycle), as one range of `timers_claim_idx` per rank in use (`rankInUse`), walked in index order
+ * up to the limit, without sorting. `exclude`: installations whose rows are skipped (within the
+ * index). `after`: only rows after this one in claim order (a keyset cursor, for reading on).
+ */
+function dueStream(
+  store: Store,
+  now: number,
+  options: { limit: number; exclude?: readonly number[]; after?: DueRow },
+) {
+  const { limit, exclude = [], after } = options;
+  let query = store.db
+    .selectFrom("timers")
+    .select(["repo", "number", "metric", "cycle", "rank", "next_due_at", "installation_id"])
+    .where(rankInUse(store))
+    .where("next_due_at", "<=", now)
+    .where(leaseFree(now));
+  if (exclude.length > 0) query = query.where("installation_id", "not in", exclude);
+  if (after !== undefined) {
+    const order = [after.rank, after.next_due_at, after.repo, after.number, after.metric, after.cycle];
+    query = query.where(
+      sql<boolean>`(${sql.join(CLAIM_ORDER.map((c) => sql.ref(c)))}) > (${sql.join(order)})`,
+    );
+  }
+  return CLAIM_ORDER.reduce((q, column) => q.orderBy(column), query).limit(limit);
+}
+
+/** The claim order: the columns of `timers_claim_idx` before `installation_id`. */
+const CLAIM_ORDER = ["rank", "next_due_at", "repo", "number", "metric", "cycle"] as const;
+
+/** A timer's key (the primary key of `timers`). */
+const KEY = ["repo", "number", "metric", "cycle"] as const;
+
+/**
+ * The rows a claim with a per-installation share takes (see `claimDueTimers`), in claim order:
+ * the due rows read in claim order (`dueStream`), each installation's taken while it has room
+ * left (`max - busy`, else `max`); an installation whose room is used up is excluded from the
+ * reads that follow, which read on after the last row seen. A read of twice the rows still wanted
+ * that does not end the claim skipped rows of installations excluded from then on.
+ */
+async function fairCandidates(
   store: Store,
   options: TimerClaimOptions,
   quota: { max: number; busy: ReadonlyMap<number, number> },
-) {
+): Promise<DueRow[]> {
   const { now, limit } = options;
-  const free = leaseFree(now);
+  const room = new Map<number, number>();
   const full: number[] = [];
-  const partial: Array<[number, number]> = [];
   for (const [id, busy] of quota.busy) {
-    const room = quota.max - busy;
-    if (room <= 0) full.push(id);
-    else partial.push([id, room]);
+    room.set(id, quota.max - busy);
+    if (quota.max - busy <= 0) full.push(id);
   }
-  let numbered = store.db
-    .selectFrom("timers")
-    .select((eb) => [
-      "repo",
-      "number",
-      "metric",
-      "cycle",
-      "installation_id",
-      "rank",
-      "next_due_at",
-      eb.fn
-        .agg<number>("row_number")
-        .over((ob) =>
-          ob
-            .partitionBy("installation_id")
-            .orderBy("rank")
-            .orderBy("next_due_at")
-            .orderBy("repo")
-            .orderBy("number"),
-        )
-        .as("rn"),
-    ])
-    .where("next_due_at", "<=", now)
-    .where(free);
-  if (full.length > 0) numbered = numbered.where("installation_id", "not in", full);
-  const share =
-    partial.length === 0
-      ? sql.lit(quota.max)
-      : sql<number>`case ${sql.ref("c.installation_id")} ${sql.join(
-          partial.map(([id, room]) => sql`when ${sql.lit(id)} then ${sql.lit(room)}`),
-          sql` `,
-        )} else ${sql.lit(quota.max)} end`;
-  const chosen = store.db
-    .selectFrom(numbered.as("c"))
-    .select(["c.repo", "c.number", "c.metric", "c.cycle"])
-    .where((eb) => eb("c.rn", "<=", share))
-    .orderBy("c.rank")
-    .orderBy("c.next_due_at")
-    .orderBy("c.repo")
-    .orderBy("c.number")
-    .limit(limit);
-  return store.db
-    .selectFrom("timers")
-    .select(["repo", "number", "metric", "cycle"])
-    .where((eb) =>
-      eb(
-        eb.refTuple("repo", "number", "metric", "cycle"),
-        "in",
-        chosen.$asTuple("repo", "number", "metric", "cycle"),
-      ),
-    )
-    .where(free);
+  const chosen: DueRow[] = [];
+  let after: DueRow | undefined;
+  for (;;) {
+    // Twice the rows still wanted: an installation reaching its share mid-read rarely costs a read.
+    const batch = 2 * (limit - chosen.length);
+    const rows = await dueStream(store, now, { limit: batch, exclude: full, after }).execute();
+    for (const row of rows) {
+      const id = Number(row.installation_id);
+      const left = room.get(id) ?? quota.max;
+      if (left <= 0) continue;
+      chosen.push(row);
+      room.set(id, left - 1);
+      if (left === 1) full.push(id);
+      if (chosen.length === limit) return chosen;
+    }
+    after = rows.at(-1);
+    if (rows.length < batch || after === undefined) return chosen;
+  }
 }
 
-/** The earliest instant `claimDueTimers` could return a row (a leased row counts at its lease end). */
+/**
+ * The earliest instant (epoch ms) `claimDueTimers` could return a row: `next_due_at` of a row
+ * without a lease (or one ending by then), the lease's end for a row leased past its due instant;
+ * null when no row has a `next_due_at`. Two index reads in one statement: the first such free row
+ * in `next_due_at` order (`timers_next_due_idx`), and the earliest lease end among the leased rows
+ * (`timers_lease_idx`, migration 0010_timer_claim: a released lease is NULL, so those are few).
+ */
 export async function nextTimerClaimAt(store: Store): Promise<number | null> {
   const row = await store.db
-    .selectFrom("timers")
-    .select((eb) =>
-      eb.fn
-        .min(
-          eb
-            .case()
-            .when("lease_until", ">", eb.ref("next_due_at"))
-            .then(eb.ref("lease_until"))
-            .else(eb.ref("next_due_at"))
-            .end(),
-        )
-        .as("at"),
-    )
-    .where("next_due_at", "is not", null)
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom("timers")
+        .select("next_due_at")
+        .where("next_due_at", "is not", null)
+        .where((w) => w.or([w("lease_until", "is", null), w("lease_until", "<=", w.ref("next_due_at"))]))
+        .orderBy("next_due_at")
+        .limit(1)
+        .as("free"),
+      eb
+        .selectFrom("timers")
+        .select((s) => s.fn.min("lease_until").as("until"))
+        .where("lease_until", "is not", null)
+        .where("next_due_at", "is not", null)
+        .whereRef("lease_until", ">", "next_due_at")
+        .as("leased"),
+    ])
     .executeTakeFirst();
-  return row?.at === null || row?.at === undefined ? null : Number(row.at);
+  const instants = [row?.free, row?.leased]
+    .filter((at) => at !== null && at !== undefined)
+    .map((at) => Number(at));
+  return instants.length === 0 ? null : Math.min(...instants);
 }
 
 /** Frees a claimed timer's lease (nothing else changes). False when `owner` no longer held it. */

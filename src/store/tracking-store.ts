@@ -268,7 +268,7 @@ export interface InstallationQuota {
 }
 
 /** Installations with no free share, and the free share of each partly busy one. */
-function quotaParts(quota: InstallationQuota): { full: number[]; partial: Array<[number, number]> } {
+export function quotaParts(quota: InstallationQuota): { full: number[]; partial: Array<[number, number]> } {
   const full: number[] = [];
   const partial: Array<[number, number]> = [];
   for (const [id, busy] of quota.busy) {
@@ -280,7 +280,7 @@ function quotaParts(quota: InstallationQuota): { full: number[]; partial: Array<
 }
 
 /** `CASE installation WHEN id THEN free … ELSE max END`: the free share of the row's installation. */
-function shareOf<DB, TB extends keyof DB>(
+export function shareOf<DB, TB extends keyof DB>(
   eb: ExpressionBuilder<DB, TB>,
   column: string,
   partial: Array<[number, number]>,

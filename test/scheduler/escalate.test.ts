@@ -2,6 +2,7 @@ import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseIssueForm } from "../../src/domain/forms/form.js";
 import { createNotifiers } from "../../src/notify/index.js";
+import { countQueuedComments } from "../../src/store/comment-queue-store.js";
 import { getTrackedIssue } from "../../src/store/intake-store.js";
 import { getTimers } from "../../src/store/timer-store.js";
 import { getEffect } from "../../src/store/tracking-store.js";
@@ -255,7 +256,9 @@ describe("the scheduler", () => {
     noComments();
     api().post(`${ISSUE}/labels`).reply(200, []).post(`${ISSUE}/comments`).reply(201, { id: 12 });
     await h.tick();
-    expect((await getTrackedIssue(h.store, { repo: "acme/support", number: 1 }))?.state).toBe("pending");
+    // The breach and its labels were recorded before the comment went out; the comment stays queued.
+    expect((await getTrackedIssue(h.store, { repo: "acme/support", number: 1 }))?.state).toBe("breached");
+    expect(await countQueuedComments(h.store)).toBe(1);
 
     crash = false;
     h.clock.set("2026-11-30T08:33:00Z"); // the dead attempt's lease has expired
@@ -274,7 +277,8 @@ describe("the scheduler", () => {
       ]);
     await h.tick();
     expect(calls.filter((c) => c === "POST /repos/acme/support/issues/1/comments")).toHaveLength(1);
-    expect((await getTrackedIssue(h.store, { repo: "acme/support", number: 1 }))?.state).toBe("breached");
+    expect(calls.filter((c) => c === "POST /repos/acme/support/issues/1/labels")).toHaveLength(1);
+    expect(await countQueuedComments(h.store)).toBe(0);
   });
 
   it("an issue closed before any reply is cancelled and never escalated", async () => {

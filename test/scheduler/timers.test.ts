@@ -5,6 +5,7 @@ import type { EscalationLevel, Policy } from "../../src/domain/policy.js";
 import { ladderFor } from "../../src/domain/timers/ladder.js";
 import { meetTimer } from "../../src/domain/timers/timer.js";
 import { createNotifiers, type Notifiers } from "../../src/notify/index.js";
+import { SCHEDULER_SLOTS_PER_INSTALLATION } from "../../src/scheduler/index.js";
 import { saveTimers } from "../../src/store/timer-store.js";
 import { getEffect } from "../../src/store/tracking-store.js";
 import { API, createHarness, type Harness, LEVEL, mockToken, recorder } from "../helpers/harness.js";
@@ -128,18 +129,20 @@ describe("a next-reply breach", () => {
     h.clock.set("2026-11-30T13:00:05Z");
     await h.tick();
 
-    // The process "died" after GitHub took the comment and before the outbox recorded it.
+    // The breach (labels, Slack, page) was recorded, then the comment queued; the process "died"
+    // after GitHub took the comment and before the outbox recorded it.
     expect(comment.bodies).toHaveLength(1);
-    expect((await timerOf(h, 1, "next_reply"))?.state).toBe("pending");
+    expect((await timerOf(h, 1, "next_reply"))?.state).toBe("breached");
     const body = String(comment.bodies[0]?.body);
     expect(body).toContain("<!-- support-sla:timer next_reply c1 breach r0 -->");
     expect(body).toContain("@acme/support");
     expect(body).toContain("the next reply to the customer was due");
-    expect(h.logs.filter((l) => l.msg === "escalation failed; will retry")).toEqual([
+    expect(h.logs.filter((l) => l.msg === "escalation comment failed; will retry")).toEqual([
       expect.objectContaining({
         level: LEVEL.warn,
         issue: `${REPO_KEY}#1`,
         metric: "next_reply",
+        transition: "breach",
         attempt: 1,
         nextAttemptAt: "2026-11-30T13:00:07.000Z",
       }),
@@ -164,7 +167,7 @@ describe("a next-reply breach", () => {
     expect(JSON.stringify(slack.bodies[0])).toContain("next reply was due");
     expect(await timerOf(h, 1, "next_reply")).toMatchObject({
       state: "breached",
-      breachedAt: Date.parse("2026-11-30T13:00:08Z"),
+      breachedAt: Date.parse("2026-11-30T13:00:05Z"),
       paged: true,
       lease_owner: null,
     });
@@ -174,7 +177,7 @@ describe("a next-reply breach", () => {
         level: LEVEL.info,
         issue: `${REPO_KEY}#1`,
         metric: "next_reply",
-        lateMs: 8_000,
+        lateMs: 5_000,
       }),
     ]);
   });
@@ -356,15 +359,19 @@ describe("claims within one installation", () => {
     await start();
     const policy = replyPolicy();
     usePolicy(h, policy);
-    // Three Normal timers due from 13:00 UTC, three Urgent ones due at 13:30 UTC: all due at 14:00.
-    for (const n of [1, 2, 3])
+    // As many Normal timers as an installation has slots, due from 13:00 UTC, and one Urgent fewer,
+    // due at 13:30 UTC: all due at 14:00.
+    const slots = SCHEDULER_SLOTS_PER_INSTALLATION;
+    const normal = Array.from({ length: slots }, (_, i) => i + 1);
+    const urgent = Array.from({ length: slots - 1 }, (_, i) => slots + i + 1);
+    for (const n of normal)
       await seedTimer(h, policy, {
         number: n,
         priority: "normal",
         metric: "next_reply",
         startedAt: "2026-11-30T09:00:00Z",
       });
-    for (const n of [4, 5, 6])
+    for (const n of urgent)
       await seedTimer(h, policy, {
         number: n,
         priority: "urgent",
@@ -380,20 +387,20 @@ describe("claims within one installation", () => {
     scope.post(/\/issues\/\d+\/(labels|comments)/).reply(201, {});
     h.clock.set("2026-11-30T14:00:00Z");
 
-    // One pass claims the installation's share (4 slots): the three Urgent ones and the earliest Normal.
+    // One pass claims the installation's share of slots: every Urgent one and the first Normal.
     await h.runtime.scheduler.runOnce();
     const states = async () =>
       Object.fromEntries(
         await Promise.all(
-          [1, 2, 3, 4, 5, 6].map(async (n) => [n, (await timerOf(h, n, "next_reply"))?.state]),
+          [...normal, ...urgent].map(async (n) => [n, (await timerOf(h, n, "next_reply"))?.state]),
         ),
       );
     const first = await states();
-    expect([4, 5, 6].map((n) => first[n])).toEqual(["breached", "breached", "breached"]);
-    expect([1, 2, 3].filter((n) => first[n] === "breached")).toHaveLength(1);
+    expect(urgent.map((n) => first[n])).toEqual(urgent.map(() => "breached"));
+    expect(normal.filter((n) => first[n] === "breached")).toEqual([1]);
 
     await h.tick();
-    expect(Object.values(await states())).toEqual(Array(6).fill("breached"));
+    expect(Object.values(await states())).toEqual(Array(2 * slots - 1).fill("breached"));
     nock.cleanAll();
   });
 });

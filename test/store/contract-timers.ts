@@ -346,6 +346,109 @@ export function timerContract(ctx: Context): void {
       ]);
     });
 
+    it("reads past an installation flooding the most urgent rank to the other installations' due timers", async () => {
+      // Installation 1: 30 Production-down timers due first; installation 2: Urgent; 3: Normal, due last.
+      for (let n = 1; n <= 30; n++)
+        await insert(ctx.store, n, { nextDueAt: T0 + n }, { installationId: 1, rank: 0 });
+      for (let n = 1; n <= 3; n++)
+        await insert(
+          ctx.store,
+          n,
+          { nextDueAt: T0 + 500 + n },
+          { repo: "other/app", installationId: 2, rank: 1 },
+        );
+      await insert(ctx.store, 1, { nextDueAt: T0 + 900 }, { repo: "third/app", installationId: 3, rank: 2 });
+      const claim = (limit: number, busy: Array<[number, number]> = []) =>
+        claimDueTimers(ctx.store, {
+          now: T0 + 1_000,
+          owner: "a",
+          leaseMs: 10_000,
+          limit,
+          perInstallation: { max: 2, busy: new Map(busy) },
+        });
+      expect(names(await claim(10))).toEqual([
+        "acme/app#1:first_response:1",
+        "acme/app#2:first_response:1",
+        "other/app#1:first_response:1",
+        "other/app#2:first_response:1",
+        "third/app#1:first_response:1",
+      ]);
+      // The limit cuts the shares in claim order; an installation at its share is skipped.
+      expect(names(await claim(3, [[2, 1]]))).toEqual([
+        "acme/app#3:first_response:1",
+        "acme/app#4:first_response:1",
+        "other/app#3:first_response:1",
+      ]);
+      // Without a share, the most urgent rank takes the whole claim.
+      const plain = await claimDueTimers(ctx.store, {
+        now: T0 + 1_000,
+        owner: "b",
+        leaseMs: 10_000,
+        limit: 3,
+      });
+      expect(names(plain)).toEqual([
+        "acme/app#5:first_response:1",
+        "acme/app#6:first_response:1",
+        "acme/app#7:first_response:1",
+      ]);
+    });
+
+    it("orders timers due at the same instant by repo, then number, then metric, in both claims", async () => {
+      for (const [repo, number, metric, installationId] of [
+        ["b/app", 2, "resolution", 2],
+        ["a/app", 10, "next_reply", 1],
+        ["b/app", 1, "first_response", 2],
+        ["a/app", 9, "resolution", 3],
+        ["a/app", 10, "first_response", 1],
+      ] as const) {
+        await insert(ctx.store, number, { metric, nextDueAt: T0 + 7 }, { repo, installationId, rank: 1 });
+      }
+      // A rank with nothing due yet does not hold the claim up.
+      await insert(ctx.store, 1, { nextDueAt: T0 + 5_000 }, { repo: "c/app", rank: 0 });
+      const claim = (owner: string, limit: number, max?: number) =>
+        claimDueTimers(ctx.store, {
+          now: T0 + 1_000,
+          owner,
+          leaseMs: 10_000,
+          limit,
+          ...(max === undefined ? {} : { perInstallation: { max, busy: new Map() } }),
+        });
+      expect(names(await claim("fair", 10, 1))).toEqual([
+        "a/app#9:resolution:1",
+        "a/app#10:first_response:1",
+        "b/app#1:first_response:1",
+      ]);
+      expect(names(await claim("plain", 10))).toEqual(["a/app#10:next_reply:1", "b/app#2:resolution:1"]);
+      expect(await claim("late", 10)).toEqual([]);
+    });
+
+    it("reports the next claim at a leased timer's lease end only when the lease outlasts its due instant", async () => {
+      await insert(ctx.store, 1, { nextDueAt: T0 + 100 });
+      await insert(ctx.store, 2, { nextDueAt: T0 + 300 });
+      const [first] = await claimDueTimers(ctx.store, { now: T0 + 100, owner: "a", leaseMs: 500, limit: 1 });
+      if (!first) throw new Error("nothing claimed");
+      // #1 is leased until T0 + 600: #2 (free, due T0 + 300) is next.
+      expect(await nextTimerClaimAt(ctx.store)).toBe(T0 + 300);
+      const [second] = await claimDueTimers(ctx.store, { now: T0 + 300, owner: "a", leaseMs: 100, limit: 1 });
+      expect(second?.number).toBe(2);
+      expect(await nextTimerClaimAt(ctx.store)).toBe(T0 + 400);
+      // A write that met #2 while leased (the lease stays) leaves it out: #1's lease end is next.
+      await saveTimers(ctx.store, key(2), [
+        { kind: "update", ...FR, patch: { state: "met", nextDueAt: null, metAt: T0 + 350 } },
+      ]);
+      expect(await nextTimerClaimAt(ctx.store)).toBe(T0 + 600);
+      // A lease renewed to end before the timer's next due instant counts at that instant.
+      await saveTimers(ctx.store, key(1), [{ kind: "update", ...FR, patch: { nextDueAt: T0 + 2_000 } }]);
+      expect(await renewTimerLease(ctx.store, first, "a", T0 + 700)).toBe(true);
+      expect(await nextTimerClaimAt(ctx.store)).toBe(T0 + 2_000);
+      expect(await claimDueTimers(ctx.store, { now: T0 + 1_999, owner: "b", leaseMs: 10, limit: 5 })).toEqual(
+        [],
+      );
+      expect(
+        names(await claimDueTimers(ctx.store, { now: T0 + 2_000, owner: "b", leaseMs: 10, limit: 5 })),
+      ).toEqual(["acme/app#1:first_response:1"]);
+    });
+
     it("gives every due timer to exactly one of concurrent claimers", async () => {
       for (let n = 1; n <= 40; n++) {
         await insert(ctx.store, n, { nextDueAt: T0 + n }, { installationId: n % 4, rank: n % 3 });

@@ -11,6 +11,7 @@ import {
 } from "../../src/store/intake-store.js";
 import { migrationProvider } from "../../src/store/migrations.js";
 import { claimDue, countByState, nextDueAt, updateTrackedUnleased } from "../../src/store/tracking-store.js";
+import { commentQueueContract } from "./contract-comments.js";
 import { fairClaimContract } from "./contract-fair.js";
 import { queueContract } from "./contract-queues.js";
 import { timerContract } from "./contract-timers.js";
@@ -59,6 +60,7 @@ export function storeContract(name: string, open: () => Promise<Store>, options:
     queueContract(ctx);
     fairClaimContract(ctx);
     timerContract(ctx);
+    commentQueueContract(ctx);
   });
 }
 

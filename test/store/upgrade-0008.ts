@@ -256,7 +256,11 @@ export async function checkUpgradeFrom0007(
     const names = await sql<{ name: string }>`select name from kysely_migration order by name`.execute(
       store.db,
     );
-    expect(names.rows.map((r) => r.name).at(-1)).toBe("0008_timers");
+    // Every migration since 0007 ran, in order (0008 made the timers; later ones come after it).
+    expect(names.rows.map((r) => r.name).slice(7)).toEqual(
+      Object.keys(await migrationProvider.getMigrations()).slice(7),
+    );
+    expect(names.rows.map((r) => r.name)[7]).toBe("0008_timers");
 
     const all = [];
     for (const row of before.tracked_issues ?? []) {
