@@ -10,6 +10,7 @@ import { describeError } from "./helpers/describe-error.js";
 import { payloadSubject } from "./helpers/issue-log.js";
 import { StoreHealth } from "./runtime/store-health.js";
 import { createScheduler, DueLoop } from "./scheduler/index.js";
+import { countQueuedComments } from "./store/comment-queue-store.js";
 import { countTimersByState } from "./store/timer-store.js";
 import {
   claimInbox,
@@ -228,6 +229,7 @@ async function serveRuntime(
       const text = await deps.metrics.render(
         () => countByState(deps.store),
         () => countTimersByState(deps.store),
+        () => countQueuedComments(deps.store),
       );
       res.writeHead(200, { "content-type": deps.metrics.registry.contentType }).end(text);
     } catch (error) {

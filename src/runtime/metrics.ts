@@ -28,6 +28,16 @@ export class Metrics {
     labelNames: ["metric", "state"] as const,
     registers: [this.registry],
   });
+  /**
+   * Escalation comments queued and not yet posted (`queued_comments`), read from the store at each
+   * scrape: a firing's labels, Slack and page go at once, its comment waits for its installation's
+   * write pacing. A queue that keeps growing means GitHub is refusing or holding the app's writes.
+   */
+  readonly commentsQueued = new Gauge({
+    name: "support_sla_comments_queued",
+    help: "Escalation comments queued for posting (the firing's labels, Slack and page already went).",
+    registers: [this.registry],
+  });
   /** Timers whose target passed unmet, counted when the scheduler escalated the breach, by metric. */
   readonly breaches = new Counter({
     name: "support_sla_breaches_total",
@@ -73,13 +83,20 @@ export class Metrics {
   /**
    * Refreshes the gauges read from the store just before a scrape: `countByState` (first-response
    * deadlines by state) and, when given, `countTimers` (timers by metric and state; every metric ×
-   * state pair is written, 0 when the store has none, so a series never lingers at a stale value).
+   * state pair is written, 0 when the store has none, so a series never lingers at a stale value)
+   * and `countQueuedComments` (escalation comments waiting to be posted).
    */
   async render(
     countByState: () => Promise<Record<string, number>>,
     countTimers?: () => Promise<{ metric: string; state: string; count: number }[]>,
+    countQueuedComments?: () => Promise<number>,
   ): Promise<string> {
-    const [counts, timers] = await Promise.all([countByState(), countTimers?.()]);
+    const [counts, timers, queued] = await Promise.all([
+      countByState(),
+      countTimers?.(),
+      countQueuedComments?.(),
+    ]);
+    if (queued !== undefined) this.commentsQueued.set(queued);
     for (const state of STATES) this.deadlines.set({ state }, counts[state] ?? 0);
     if (timers) {
       this.timers.reset();

@@ -6,7 +6,7 @@ import type { Store } from "./db.js";
  * predecessor had claimed, instead of waiting for those leases to expire.
  */
 export async function releaseLeasesOf(store: Store, owner: string): Promise<number> {
-  const [issues, timers, inbox, named] = await Promise.all([
+  const [issues, timers, inbox, named, comments] = await Promise.all([
     store.db
       .updateTable("tracked_issues")
       .set({ lease_owner: null, lease_until: null })
@@ -23,11 +23,17 @@ export async function releaseLeasesOf(store: Store, owner: string): Promise<numb
       .where("lease_owner", "=", owner)
       .executeTakeFirst(),
     store.db.deleteFrom("leases").where("owner", "=", owner).executeTakeFirst(),
+    store.db
+      .updateTable("queued_comments")
+      .set({ lease_owner: null, lease_until: null })
+      .where("lease_owner", "=", owner)
+      .executeTakeFirst(),
   ]);
   return (
     Number(issues.numUpdatedRows) +
     Number(timers.numUpdatedRows) +
     Number(inbox.numUpdatedRows) +
-    Number(named.numDeletedRows)
+    Number(named.numDeletedRows) +
+    Number(comments.numUpdatedRows)
   );
 }

@@ -54,14 +54,14 @@ describe("a crash in the middle of an escalation", () => {
     expect(slackBreaches(w, deadline)).toHaveLength(1);
 
     await app.restart(); // same port, same instance name: its leases are taken back at once
-    // The restarted process finds its comment by the marker and records the breach.
-    await w.waitFor(
-      async () =>
-        (await (await fetch(`${app.url}/metrics`)).text()).includes(
-          'support_sla_breaches_total{metric="first_response"} 1',
-        ),
-      { timeoutMs: 30_000, message: () => `the breach recorded after the restart\n${w.receivers()}` },
-    );
+    const metrics = async () => (await fetch(`${app.url}/metrics`)).text();
+    // The breach was recorded before the comment went out; its comment stayed queued.
+    expect(await metrics()).toContain('support_sla_timers{metric="first_response",state="breached"} 1');
+    // The restarted process takes the queued comment, finds it posted by its marker, and records it.
+    await w.waitFor(async () => (await metrics()).includes("support_sla_comments_queued 0"), {
+      timeoutMs: 30_000,
+      message: () => `the queued comment taken up after the restart\n${w.receivers()}`,
+    });
     await sleep(3_000);
     expect(w.escalationComments(OWNER, repo, number)).toHaveLength(1);
     expect(w.labels(OWNER, repo, number)).toContain("sla: breached");

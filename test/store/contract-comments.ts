@@ -11,6 +11,7 @@ import {
   retryQueuedComment,
 } from "../../src/store/comment-queue-store.js";
 import type { Store } from "../../src/store/db.js";
+import { releaseLeasesOf } from "../../src/store/recovery.js";
 import { getTimer, saveTimers } from "../../src/store/timer-store.js";
 import { type Context, T0, timer } from "./fixtures.js";
 
@@ -121,6 +122,15 @@ export function commentQueueContract(ctx: Context): void {
         lease_owner: "b",
         lease_until: T0 + 2_000,
       });
+    });
+
+    it("gives a restarted process (same owner name) its predecessor's comments back at once", async () => {
+      await queueComments(ctx.store.db, [comment(1), comment(2)]);
+      expect(names(await claim("host:3000", T0, { leaseMs: 60_000 }))).toEqual(["acme/app#1", "acme/app#2"]);
+      expect(await claim("host:3000", T0 + 1_000)).toEqual([]);
+      // As the server does at start, before its loops run (src/main.ts).
+      expect(await releaseLeasesOf(ctx.store, "host:3000")).toBe(2);
+      expect(names(await claim("host:3000", T0 + 1_000))).toEqual(["acme/app#1", "acme/app#2"]);
     });
 
     it("gives a full installation nothing, a busy one at most its free share, and starves no other", async () => {
