@@ -18,6 +18,7 @@ import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { retryAfterOf } from "../outbox/index.js";
 import { getTrackedIssue } from "../store/intake-store.js";
 import {
+  type ClaimedTimer,
   getTimers,
   releaseTimerLease,
   renewTimerLease,
@@ -90,7 +91,7 @@ interface Progress {
  * should look). Never throws.
  */
 export async function escalateTimer(
-  claimed: TimerRow,
+  claimed: ClaimedTimer,
   deps: HandlerDeps,
   gate: RankGate = new RankGate(),
 ): Promise<boolean> {
@@ -126,7 +127,7 @@ export async function escalateTimer(
 }
 
 async function retryLater(
-  claimed: TimerRow,
+  claimed: ClaimedTimer,
   deps: HandlerDeps,
   log: Logger,
   progress: Progress,

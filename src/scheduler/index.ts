@@ -13,7 +13,7 @@ import {
   nextQueuedCommentAt,
   type QueuedComment,
 } from "../store/comment-queue-store.js";
-import { claimDueTimers, nextTimerClaimAt, type TimerRow } from "../store/timer-store.js";
+import { type ClaimedTimer, claimDueTimers, nextTimerClaimAt } from "../store/timer-store.js";
 import { DueLoop } from "./due-loop.js";
 import { escalateTimer } from "./escalate-timer.js";
 import { COMMENT_LEASE_MS, postQueuedComment } from "./post-comment.js";
@@ -58,7 +58,7 @@ export const COMMENT_SLOTS_PER_INSTALLATION = 1;
  */
 export class Scheduler {
   constructor(
-    readonly timers: DueLoop<TimerRow>,
+    readonly timers: DueLoop<ClaimedTimer>,
     readonly comments: DueLoop<QueuedComment>,
   ) {}
 
@@ -111,7 +111,7 @@ export function createScheduler(
   watch: <T>(work: Promise<T>) => Promise<T> = (work) => work,
 ): Scheduler {
   // Set below: the comment loop holds an installation's comments while it escalates.
-  let timers: DueLoop<TimerRow> | undefined;
+  let timers: DueLoop<ClaimedTimer> | undefined;
   // Within an installation, escalations reach GitHub most urgent first.
   const gate = new RankGate();
   const comments = new DueLoop<QueuedComment>({
@@ -140,7 +140,7 @@ export function createScheduler(
     keyOf: (row) => row.key,
     log: deps.log,
   });
-  timers = new DueLoop<TimerRow>({
+  timers = new DueLoop<ClaimedTimer>({
     name: "scheduler",
     claim: (now, limit, quota) =>
       watch(

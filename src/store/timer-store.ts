@@ -530,7 +530,24 @@ interface DueRow {
  *   chosen rows are then leased in one statement that re-checks them, so a row another claimer
  *   took meanwhile is left out of the result.
  */
-export async function claimDueTimers(store: Store, options: TimerClaimOptions): Promise<TimerRow[]> {
+/**
+ * A claimed timer as the claim returns it: its key, installation, rank, due instant (epoch ms) and
+ * lease; what the scheduler needs to take it up (it reads the whole timer again under the issue
+ * lock, `getTimers`). Few columns keep the claim cheap.
+ */
+export interface ClaimedTimer {
+  repo: string;
+  number: number;
+  metric: Metric;
+  cycle: number;
+  installation_id: number;
+  rank: number;
+  nextDueAt: number | null;
+  lease_owner: string | null;
+  lease_until: number | null;
+}
+
+export async function claimDueTimers(store: Store, options: TimerClaimOptions): Promise<ClaimedTimer[]> {
   const { now, owner, leaseMs, limit, perInstallation } = options;
   if (limit <= 0 || (perInstallation && perInstallation.max <= 0)) return [];
   const free = leaseFree(now);
@@ -554,10 +571,37 @@ export async function claimDueTimers(store: Store, options: TimerClaimOptions): 
     .where(sql<boolean>`(${keyColumns}) in ${candidates}`)
     .where("next_due_at", "<=", now)
     .where(free)
-    .returningAll()
+    .returning([
+      "repo",
+      "number",
+      "metric",
+      "cycle",
+      "installation_id",
+      "rank",
+      "next_due_at",
+      "lease_owner",
+      "lease_until",
+    ])
     .execute();
   return rows
-    .map(toTimerRow)
+    .map((row): ClaimedTimer => {
+      if (!(METRICS as readonly string[]).includes(row.metric)) {
+        throw new Error(
+          `timers row ${row.repo}#${row.number} has an unknown metric ${JSON.stringify(row.metric)}`,
+        );
+      }
+      return {
+        repo: row.repo,
+        number: Number(row.number),
+        metric: row.metric as Metric,
+        cycle: Number(row.cycle),
+        installation_id: Number(row.installation_id),
+        rank: Number(row.rank),
+        nextDueAt: row.next_due_at === null ? null : Number(row.next_due_at),
+        lease_owner: row.lease_owner,
+        lease_until: row.lease_until === null ? null : Number(row.lease_until),
+      };
+    })
     .sort(
       (a, b) =>
         a.rank - b.rank ||

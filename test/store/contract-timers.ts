@@ -36,7 +36,8 @@ async function insert(
   ]);
 }
 
-const names = (rows: TimerRow[]) => rows.map((r) => `${r.repo}#${r.number}:${r.metric}:${r.cycle}`);
+const names = (rows: Pick<TimerRow, "repo" | "number" | "metric" | "cycle">[]) =>
+  rows.map((r) => `${r.repo}#${r.number}:${r.metric}:${r.cycle}`);
 
 /** The timers table (src/store/timer-store.ts): writes, the projection, leases and the claim. */
 export function timerContract(ctx: Context): void {
@@ -230,8 +231,10 @@ export function timerContract(ctx: Context): void {
     it("applies the scheduler's write only while it holds the lease and the version it claimed", async () => {
       await saveTrackedIssue(ctx.store, issue(1));
       await insert(ctx.store, 1);
-      const [claimed] = await claim(ctx.store, "a");
-      expect(claimed).toMatchObject({ lease_owner: "a", lease_until: T0 + 60_000, version: 0 });
+      expect(await claim(ctx.store, "a")).toMatchObject([{ lease_owner: "a", lease_until: T0 + 60_000 }]);
+      // The scheduler reads the claimed timer again (under the issue lock) for its version.
+      const claimed = await getTimer(ctx.store, key(1), "first_response", 1);
+      expect(claimed).toMatchObject({ lease_owner: "a", version: 0 });
       const write = { kind: "update", ...FR, patch: { state: "at-risk", level: 1, firings: 1 } } as const;
 
       expect(await saveTimers(ctx.store, key(1), [write], { owner: "b", release: FR })).toBe(false);

@@ -275,7 +275,8 @@ export async function checkUpgradeFrom0007(
     expect(await readTables(store)).toEqual(before);
 
     // The scheduler claims exactly the due, free timers: most overdue first (all rank 0 after a migration).
-    const key = (r: TimerRow) => `${r.repo}#${r.number}:${r.metric}`;
+    const key = (r: Pick<TimerRow, "repo" | "number" | "metric" | "cycle">) =>
+      `${r.repo}#${r.number}:${r.metric}`;
     expect(await nextTimerClaimAt(store)).toBe(T0 - H);
     const claimed = await claimDueTimers(store, { now: T0 + 3 * H, owner: "new", leaseMs: M, limit: 100 });
     expect(claimed.map(key)).toEqual([
