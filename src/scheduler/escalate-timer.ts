@@ -6,7 +6,6 @@ import { failFast, logTo, pacedAt } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
 import {
   applyTeamResponse,
-  type CommentLike,
   commentCounts,
   findPriority,
   IssueBusyError,
@@ -25,7 +24,7 @@ import {
   saveTimers,
   type TimerRow,
 } from "../store/timer-store.js";
-import { applyFiring } from "./firing.js";
+import { applyFiring, commentsSince } from "./firing.js";
 import { RankGate } from "./rank-gate.js";
 
 /** Failed attempts after which each further failure of a due timer is logged at error, not warn. */
@@ -222,11 +221,7 @@ async function escalateLocked(
   const log = deps.log.child({ transition: firing.transition });
 
   if (MET_BY_TEAM_REPLY.has(row.metric)) {
-    const comments = (await gh.paginate(gh.rest.issues.listComments, {
-      ...ref,
-      since: new Date(row.startedAt).toISOString(),
-      per_page: 100,
-    })) as unknown as CommentLike[];
+    const comments = await commentsSince(gh, ref, row.startedAt);
     for (const comment of comments) {
       const at = Date.parse(comment.created_at);
       if (at < row.startedAt || !(await commentCounts(deps, gh, comment, tracked, policy))) continue;

@@ -3,7 +3,7 @@ import type { LevelFiring, TimerEffect } from "../domain/timers/timer.js";
 import { addLabel, removeLabel } from "../github/labels.js";
 import type { GitHub } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
-import { issueRef, pagerIssue } from "../handlers/sla.js";
+import { type CommentLike, issueRef, pagerIssue } from "../handlers/sla.js";
 import type { SlaNotice } from "../notify/index.js";
 import { deliver, once, type TimerFiringRef, timerEffectKey } from "../outbox/index.js";
 import type { QueuedCommentInsert } from "../store/comment-queue-store.js";
@@ -168,4 +168,20 @@ export async function applyFiring(
 async function assigneesOf(gh: GitHub, ref: ReturnType<typeof issueRef>): Promise<string[]> {
   const { data } = await gh.rest.issues.get({ ...ref });
   return (data.assignees ?? []).flatMap((a) => (a?.login ? [a.login] : []));
+}
+
+/**
+ * The issue's comments created or updated since `since` (epoch ms), every page
+ * (`GET /repos/{owner}/{repo}/issues/{issue_number}/comments?since=`, "List issue comments").
+ */
+export async function commentsSince(
+  gh: GitHub,
+  ref: ReturnType<typeof issueRef>,
+  since: number,
+): Promise<CommentLike[]> {
+  return (await gh.paginate(gh.rest.issues.listComments, {
+    ...ref,
+    since: new Date(since).toISOString(),
+    per_page: 100,
+  })) as unknown as CommentLike[];
 }

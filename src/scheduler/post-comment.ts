@@ -1,9 +1,9 @@
 import type { Logger } from "probot";
 import type { Timer } from "../domain/timers/timer.js";
 import type { CommentAuthorship } from "../github/app-identity.js";
-import { failFast, type GitHub, logTo, pacedAt } from "../github/octokit.js";
+import { failFast, logTo, pacedAt } from "../github/octokit.js";
 import type { HandlerDeps } from "../handlers/deps.js";
-import { type CommentLike, issueRef } from "../handlers/sla.js";
+import { issueRef } from "../handlers/sla.js";
 import { describeError } from "../helpers/describe-error.js";
 import { issueKey, withIssue } from "../helpers/issue-log.js";
 import { EffectNotSentError, once, retryAfterOf } from "../outbox/index.js";
@@ -16,6 +16,7 @@ import {
 import { getTimers } from "../store/timer-store.js";
 import { getEffect } from "../store/tracking-store.js";
 import { ESCALATION_LOUD_AFTER, escalationRetryDelayMs } from "./escalate-timer.js";
+import { commentsSince } from "./firing.js";
 
 /** How long a claimed comment stays leased to this process (renewed while it waits for the pacing). */
 export const COMMENT_LEASE_MS = 60_000;
@@ -132,16 +133,4 @@ async function retryLater(row: QueuedComment, deps: HandlerDeps, log: Logger, er
       : "escalation comment failed; this process no longer holds it, whoever claims it next retries";
   if (attempt >= ESCALATION_LOUD_AFTER) log.error(fields, `${message} (still failing)`);
   else log.warn(fields, message);
-}
-
-async function commentsSince(
-  gh: GitHub,
-  ref: ReturnType<typeof issueRef>,
-  since: number,
-): Promise<CommentLike[]> {
-  return (await gh.paginate(gh.rest.issues.listComments, {
-    ...ref,
-    since: new Date(since).toISOString(),
-    per_page: 100,
-  })) as unknown as CommentLike[];
 }

@@ -1,7 +1,7 @@
 import type { ExpressionBuilder, Kysely, Selectable, Transaction } from "kysely";
 import type { Store } from "./db.js";
 import type { Database, QueuedCommentsTable } from "./schema.js";
-import { type InstallationQuota, quotaParts, shareOf } from "./tracking-store.js";
+import { earliestClaimAt, type InstallationQuota, quotaParts, shareOf } from "./tracking-store.js";
 
 /**
  * The comment queue (`queued_comments`, migration 0009_comment_queue): a timer firing's comment,
@@ -119,18 +119,7 @@ function normalise(row: QueuedComment): QueuedComment {
 export async function nextQueuedCommentAt(store: Store): Promise<number | null> {
   const row = await store.db
     .selectFrom("queued_comments")
-    .select((eb) =>
-      eb.fn
-        .min(
-          eb
-            .case()
-            .when("lease_until", ">", eb.ref("available_at"))
-            .then(eb.ref("lease_until"))
-            .else(eb.ref("available_at"))
-            .end(),
-        )
-        .as("at"),
-    )
+    .select(earliestClaimAt().as("at"))
     .executeTakeFirst();
   return row?.at === null || row?.at === undefined ? null : Number(row.at);
 }

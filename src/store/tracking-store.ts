@@ -423,22 +423,19 @@ export async function failInbox(
   return result.numUpdatedRows > 0n;
 }
 
+/**
+ * `min(max(lease_until, available_at))` over a queue's rows: the earliest instant a claim could take
+ * one (a leased row counts from its lease's end), for a table with `available_at` and `lease_until`.
+ */
+export function earliestClaimAt() {
+  return sql<number | null>`min(case when lease_until > available_at then lease_until else available_at end)`;
+}
+
 /** The earliest instant `claimInbox` could return a delivery (a leased one counts from its expiry). */
 export async function nextInboxAt(store: Store): Promise<number | null> {
   const row = await store.db
     .selectFrom("inbox")
-    .select((eb) =>
-      eb.fn
-        .min(
-          eb
-            .case()
-            .when("lease_until", ">", eb.ref("available_at"))
-            .then(eb.ref("lease_until"))
-            .else(eb.ref("available_at"))
-            .end(),
-        )
-        .as("at"),
-    )
+    .select(earliestClaimAt().as("at"))
     .where("done_at", "is", null)
     .executeTakeFirst();
   return toNumberOrNull(row?.at);
