@@ -265,10 +265,21 @@ export function decideDue(
         });
     }
     const state: TimerState = atOrPastTarget || timer.state === "breached" ? "breached" : "at-risk";
+    // A level that fires late (a process that was down, a store upgraded long after) stands for
+    // its repeats due by now too: the next repeat is the first one still ahead, not one due at once.
+    const every = repeatEvery(level);
+    const passed =
+      every === null
+        ? 0
+        : Math.floor(
+            (countedBetween(calendar, timer.clock, timer.pauses, timer.startedAt, now) -
+              levelCount(level, timer.targetMs)) /
+              every,
+          );
     const patch: Partial<Timer> = {
       state,
       level: due + 1,
-      firings: 1,
+      firings: 1 + Math.max(0, passed),
       breachedAt: timer.breachedAt ?? (atOrPastTarget ? now : null),
       paged: paged || level.page,
     };

@@ -405,6 +405,20 @@ describe("ladder levels that repeat", () => {
     expect(fire("2026-12-20T10:00Z")).toBeNull();
   });
 
+  it("a repeating level that first fires long after its instant sends one reminder, and the next a repeat later", () => {
+    // A store upgraded months after the follow-up was due, or a process down for days: the
+    // first firing stands for the repeats missed too; the next is the first one still ahead.
+    const ladder = ladderFor(policy, productionDown, "post_mortem");
+    let timer = start("post_mortem", productionDown, "2026-03-01T10:00Z");
+    const late = decideDue(timer, at("2026-11-30T15:00Z"), calendar, ladder, NONE);
+    expect(late?.firing).toMatchObject({ repeat: 0, transition: "breach" });
+    timer = apply(timer, late?.patch);
+    expect(timer.nextDueAt).toBe(at("2026-12-01T10:00Z"));
+    expect(decideDue(timer, at("2026-11-30T15:00:01Z"), calendar, ladder, NONE)).toBeNull();
+    const next = decideDue(timer, at("2026-12-01T10:00Z"), calendar, ladder, NONE);
+    expect(next?.firing).toMatchObject({ transition: "escalate", repeat: timer.firings });
+  });
+
   it("a post_mortem.repeat of null reminds once", () => {
     const once = testPolicy();
     once.postMortem.repeatMs = null;
