@@ -30,6 +30,9 @@ import { RankGate } from "./rank-gate.js";
 /** Failed attempts after which each further failure of a due timer is logged at error, not warn. */
 export const ESCALATION_LOUD_AFTER = 12;
 
+/** How long a timer whose issue another process is working on waits before it is looked at again, ms. */
+export const ISSUE_BUSY_RETRY_MS = 5_000;
+
 /** Backoff between attempts of a failed escalation: 2 s, 4 s, … capped at 1 minute (a deadline waits). */
 export function escalationRetryDelayMs(attempt: number): number {
   return Math.min(2_000 * 2 ** Math.max(0, attempt - 1), 60_000);
@@ -83,8 +86,8 @@ interface Progress {
  * A failed attempt (GitHub down, a receiver refusing) keeps the timer's lease until the next
  * attempt, with backoff (`escalationRetryDelayMs`, never sooner than a receiver's Retry-After),
  * and is logged at once with the issue, the attempt and `nextAttemptAt`; an escalation never
- * gives up. A webhook working on the issue in another process (`IssueBusyError`) releases the
- * lease: the next pass looks again. With `gate` (the scheduler's), the effects wait until the
+ * gives up. A webhook working on the issue in another process (`IssueBusyError`) keeps the
+ * timer leased for `ISSUE_BUSY_RETRY_MS`, then the next pass looks again. With `gate` (the scheduler's), the effects wait until the
  * installation's more urgent escalations in flight are done, so they reach GitHub in priority
  * order. Returns true when a comment was queued (the comment loop
  * should look). Never throws.
@@ -114,8 +117,11 @@ export async function escalateTimer(
     failuresOf(deps).delete(timerName(claimed));
   } catch (error) {
     if (error instanceof IssueBusyError) {
-      log.debug("issue busy in another process: escalation looks again on the next pass");
-      await releaseTimerLease(deps.store, claimed, deps.owner);
+      // Kept leased until then: claimed again at once, it would spin against the other process's
+      // issue lease (up to 2 minutes when that process died), and keep its installation's queued
+      // comments held as if it were escalating.
+      log.debug("issue busy in another process: escalation looks again in a few seconds");
+      await renewTimerLease(deps.store, claimed, deps.owner, deps.clock.now() + ISSUE_BUSY_RETRY_MS);
       return false;
     }
     await retryLater(claimed, deps, log, progress, error);

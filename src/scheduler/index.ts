@@ -20,7 +20,12 @@ import { COMMENT_LEASE_MS, postQueuedComment } from "./post-comment.js";
 import { RankGate } from "./rank-gate.js";
 
 export { DueLoop, type DueLoopOptions, type GroupQuota } from "./due-loop.js";
-export { ESCALATION_LOUD_AFTER, escalateTimer, escalationRetryDelayMs } from "./escalate-timer.js";
+export {
+  ESCALATION_LOUD_AFTER,
+  escalateTimer,
+  escalationRetryDelayMs,
+  ISSUE_BUSY_RETRY_MS,
+} from "./escalate-timer.js";
 export { COMMENT_HEARTBEAT_MS, COMMENT_LEASE_MS, postQueuedComment } from "./post-comment.js";
 
 /** How long a claimed timer stays leased to this process while it escalates (renewed on failure). */

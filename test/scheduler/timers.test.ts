@@ -5,9 +5,9 @@ import type { EscalationLevel, Policy } from "../../src/domain/policy.js";
 import { ladderFor } from "../../src/domain/timers/ladder.js";
 import { meetTimer } from "../../src/domain/timers/timer.js";
 import { createNotifiers, type Notifiers } from "../../src/notify/index.js";
-import { SCHEDULER_SLOTS_PER_INSTALLATION } from "../../src/scheduler/index.js";
+import { ISSUE_BUSY_RETRY_MS, SCHEDULER_SLOTS_PER_INSTALLATION } from "../../src/scheduler/index.js";
 import { saveTimers } from "../../src/store/timer-store.js";
-import { getEffect } from "../../src/store/tracking-store.js";
+import { getEffect, releaseNamedLease, tryAcquireLease } from "../../src/store/tracking-store.js";
 import { API, createHarness, type Harness, LEVEL, mockToken, recorder } from "../helpers/harness.js";
 import { testPolicy } from "../helpers/policy.js";
 import { REPO_KEY, seedTimer, timerOf, usePolicy } from "./seed.js";
@@ -402,6 +402,54 @@ describe("claims within one installation", () => {
     await h.tick();
     expect(Object.values(await states())).toEqual(Array(2 * slots - 1).fill("breached"));
     nock.cleanAll();
+  });
+});
+
+describe("a timer whose issue another process is working on", () => {
+  it("is looked at again after ISSUE_BUSY_RETRY_MS, not at once, and escalates once the issue is free", async () => {
+    await start();
+    const policy = replyPolicy();
+    usePolicy(h, policy);
+    await seedTimer(h, policy, {
+      number: 9,
+      priority: "urgent",
+      metric: "next_reply",
+      startedAt: "2026-11-30T09:00:00Z",
+    });
+    h.clock.set("2026-11-30T13:00:05Z");
+    // A process that died while handling a webhook on the issue still holds its issue lease.
+    const busy = `issue:${REPO_KEY}#9`;
+    expect(await tryAcquireLease(h.store, busy, "dead-process", h.clock.now(), 120_000)).toBe(true);
+    await h.tick();
+    await h.tick();
+    expect(calls).toEqual([]); // no GitHub call: the issue is not ours to work on
+    expect(await timerOf(h, 9, "next_reply")).toMatchObject({
+      state: "pending",
+      lease_owner: "test-process",
+      lease_until: h.clock.now() + ISSUE_BUSY_RETRY_MS,
+    });
+
+    await releaseNamedLease(h.store, busy, "dead-process");
+    h.clock.set(new Date(h.clock.now() + ISSUE_BUSY_RETRY_MS - 1).toISOString());
+    await h.tick();
+    expect(calls).toEqual([]); // still waiting out the retry
+
+    mockToken(api());
+    api()
+      .get(`${issuePath(9)}/comments`)
+      .query(true)
+      .reply(200, [])
+      .post(`${issuePath(9)}/labels`, { labels: ["sla: breached"] })
+      .reply(200, [])
+      .post(`${issuePath(9)}/comments`)
+      .reply(201, { id: 90 });
+    h.clock.set(new Date(h.clock.now() + 1).toISOString());
+    await h.tick();
+    expect(calls.filter((c) => c.startsWith("POST"))).toEqual([
+      `POST ${issuePath(9)}/labels`,
+      `POST ${issuePath(9)}/comments`,
+    ]);
+    expect((await timerOf(h, 9, "next_reply"))?.state).toBe("breached");
   });
 });
 
