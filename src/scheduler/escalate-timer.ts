@@ -87,21 +87,19 @@ interface Progress {
  * attempt, with backoff (`escalationRetryDelayMs`, never sooner than a receiver's Retry-After),
  * and is logged at once with the issue, the attempt and `nextAttemptAt`; an escalation never
  * gives up. A webhook working on the issue in another process (`IssueBusyError`) keeps the
- * timer leased for `ISSUE_BUSY_RETRY_MS`, then the next pass looks again. With `gate` (the scheduler's), the effects wait until the
- * installation's more urgent escalations in flight are done, so they reach GitHub in priority
- * order. Returns true when a comment was queued (the comment loop
- * should look). Never throws.
+ * timer leased for `ISSUE_BUSY_RETRY_MS`, then the next pass looks again. With `gate` (the
+ * scheduler's), the effects wait until the installation's more urgent escalations in flight are
+ * done, so they reach GitHub in priority order. Never throws.
  */
 export async function escalateTimer(
   claimed: ClaimedTimer,
   deps: HandlerDeps,
   gate: RankGate = new RankGate(),
-): Promise<boolean> {
+): Promise<void> {
   const key = { repo: claimed.repo, number: claimed.number };
   const log = withIssue(deps.log, issueKey(key)).child({ metric: claimed.metric });
   const progress: Progress = {};
   const ticket = gate.enter(claimed.installation_id, claimed.rank);
-  let queued = false;
   try {
     await withIssueLock(deps, key, async () => {
       const timers = await getTimers(deps.store, key);
@@ -112,7 +110,7 @@ export async function escalateTimer(
         return;
       }
       if (row.lease_owner !== deps.owner) return; // the lease expired and someone else took it
-      queued = await escalateLocked(row, timers, { ...deps, log }, progress, () => gate.ready(ticket));
+      await escalateLocked(row, timers, { ...deps, log }, progress, () => gate.ready(ticket));
     });
     failuresOf(deps).delete(timerName(claimed));
   } catch (error) {
@@ -122,13 +120,12 @@ export async function escalateTimer(
       // comments held as if it were escalating.
       log.debug("issue busy in another process: escalation looks again in a few seconds");
       await renewTimerLease(deps.store, claimed, deps.owner, deps.clock.now() + ISSUE_BUSY_RETRY_MS);
-      return false;
+      return;
     }
     await retryLater(claimed, deps, log, progress, error);
   } finally {
     gate.leave(ticket);
   }
-  return queued;
 }
 
 async function retryLater(
@@ -174,7 +171,7 @@ async function escalateLocked(
   progress: Progress,
   /** Resolves when the more urgent escalations of the installation in flight are done (`RankGate`). */
   turn: () => Promise<void>,
-): Promise<boolean> {
+): Promise<void> {
   const now = deps.clock.now();
   const key = { repo: row.repo, number: row.number };
   const release = () => releaseTimerLease(deps.store, row, deps.owner);
@@ -182,7 +179,7 @@ async function escalateLocked(
   if (!tracked) {
     deps.log.warn("a timer of an untracked issue was due: left alone");
     await release();
-    return false;
+    return;
   }
   const ref = issueRef(row);
   // Its labels go before queued ones of less urgent issues of the installation (the pacing's rank).
@@ -219,7 +216,7 @@ async function escalateLocked(
         "a due timer fired nothing: looked at again in a minute",
       );
     else deps.log.debug({ nextDueAt: next }, "a claimed timer had nothing due: planned again");
-    return false;
+    return;
   }
   const { firing } = decision;
   progress.transition = firing.transition;
@@ -236,7 +233,7 @@ async function escalateLocked(
       if (after && after.cycle === row.cycle && !isFinal(after.state)) continue; // not this timer's reply
       log.info({ by: comment.user?.login }, "a team reply was found before escalating: recorded instead");
       await release();
-      return false;
+      return;
     }
   }
 
@@ -271,7 +268,7 @@ async function escalateLocked(
   );
   if (!saved) {
     log.info("the timer's lease was lost before its escalation was recorded: whoever holds it now finishes");
-    return false;
+    return;
   }
   // Lateness from the instant this firing was due: its level's threshold, or the repeat's plan.
   const due =
@@ -288,7 +285,6 @@ async function escalateLocked(
       : {}),
   };
   log.info(fields, LOG_LINES[firing.transition]);
-  return outcome.comment !== undefined;
 }
 
 /** The info line of each transition (operators grep these). */
