@@ -189,7 +189,14 @@ if (!credentials) {
   const metrics = new Metrics();
   let store: Store;
   try {
-    store = await openStore(settings.databaseUrl, cwd);
+    store = await openStore(settings.databaseUrl, cwd, {
+      checkpoint: "background",
+      onCheckpointFailure: (message) =>
+        log.warn(
+          { err: message },
+          "the SQLite checkpoint thread failed: SQLite checkpoints in the app's own commits again",
+        ),
+    });
   } catch (error) {
     fail(
       `DATABASE_URL: cannot open ${describeDatabase(settings.databaseUrl, cwd)} (${error instanceof Error ? error.message : String(error)})`,

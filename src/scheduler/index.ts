@@ -16,6 +16,14 @@ import {
 import { type ClaimedTimer, claimDueTimers, nextTimerClaimAt } from "../store/timer-store.js";
 import { DueLoop } from "./due-loop.js";
 import { escalateTimer } from "./escalate-timer.js";
+import {
+  COMMENT_SLOTS,
+  COMMENT_SLOTS_PER_INSTALLATION,
+  SCHEDULER_CLAIM_BATCH,
+  SCHEDULER_SLOTS,
+  SCHEDULER_SLOTS_PER_INSTALLATION,
+  TIMER_LEASE_MS,
+} from "./limits.js";
 import { COMMENT_LEASE_MS, postQueuedComment } from "./post-comment.js";
 import { RankGate } from "./rank-gate.js";
 
@@ -28,33 +36,14 @@ export {
 } from "./escalate-timer.js";
 export { COMMENT_HEARTBEAT_MS, COMMENT_LEASE_MS, postQueuedComment } from "./post-comment.js";
 
-/** How long a claimed timer stays leased to this process while it escalates (renewed on failure). */
-export const TIMER_LEASE_MS = 60_000;
-
-/**
- * Most escalations in flight at once. An escalation holds its slot while its cheap signals go out
- * (a page, a Slack message, labels: each label write waits for its installation's pacing, one
- * write a second; see `WritePacer`), never while its comment waits (that is queued and posted by
- * the comment loop), so a slot is held for seconds. Enough for every installation of a
- * close-of-business burst to keep its own share busy at once.
- */
-export const SCHEDULER_SLOTS = 1024;
-
-/**
- * Most escalations of one installation in flight at once. Its writes go one at a time anyway;
- * eight keep its pacing queue fed with labels (so a queued comment never gets between two issues'
- * cheap signals), while a slot's wait stays far inside the timer's lease (8 escalations × 2 label
- * writes × 1 s = 16 s < `TIMER_LEASE_MS`), and one installation whose GitHub calls hang holds no
- * more than eight.
- */
-export const SCHEDULER_SLOTS_PER_INSTALLATION = 8;
-
-/**
- * Most comments in flight at once; one per installation (`COMMENT_SLOTS_PER_INSTALLATION`): its
- * comments are posted one at a time in its priority order, the pacing spacing them.
- */
-export const COMMENT_SLOTS = 512;
-export const COMMENT_SLOTS_PER_INSTALLATION = 1;
+export {
+  COMMENT_SLOTS,
+  COMMENT_SLOTS_PER_INSTALLATION,
+  SCHEDULER_CLAIM_BATCH,
+  SCHEDULER_SLOTS,
+  SCHEDULER_SLOTS_PER_INSTALLATION,
+  TIMER_LEASE_MS,
+};
 
 /**
  * The scheduler's two loops over the store: `timers` claims due timers and escalates each
@@ -166,7 +155,7 @@ export function createScheduler(
     },
     now: deps.clock.now,
     maxSleepMs: 30_000,
-    batch: 64,
+    batch: SCHEDULER_CLAIM_BATCH,
     concurrency: SCHEDULER_SLOTS,
     perGroup: SCHEDULER_SLOTS_PER_INSTALLATION,
     groupOf: (row) => row.installation_id,

@@ -5,6 +5,7 @@ import { Kysely, type MigrationResultSet, Migrator, PostgresDialect, SqliteDiale
 import pg from "pg";
 import { migrationProvider } from "./migrations.js";
 import type { Database } from "./schema.js";
+import { startWalCheckpointer, type WalCheckpointer } from "./wal-checkpointer.js";
 
 export const DEFAULT_DATABASE_URL = "sqlite:data/support-sla.db";
 
@@ -60,8 +61,38 @@ function withStatementCache(sqlite: SQLite.Database): {
   };
 }
 
-/** Opens the store and brings its schema up to date. */
-export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = process.cwd()): Promise<Store> {
+/**
+ * With the background checkpointer, the log size (pages) at which the app's own commit checkpoints
+ * anyway: a thread that falls behind a long run of writes (it never blocks the writer, so it may
+ * never finish while writes keep coming) cannot let the log grow without bound. SQLite's default
+ * is 1,000 pages.
+ */
+const WAL_BACKSTOP_PAGES = 10_000;
+
+/** How a store is opened (see `openStore`). */
+export interface StoreOptions {
+  /**
+   * A SQLite file's write-ahead log checkpoints: `automatic` (SQLite's own, in the commit that
+   * takes the log past 1,000 pages; the default, for short-lived commands) or `background` (a
+   * worker thread's, `startWalCheckpointer`, so that no commit of the app waits for one: the
+   * server). Back to `automatic` if the thread fails, with `onCheckpointFailure` told why.
+   * Nothing for `:memory:` or PostgreSQL.
+   */
+  checkpoint?: "automatic" | "background";
+  /** How often the background thread checkpoints (ms); default `WAL_CHECKPOINT_INTERVAL_MS`. */
+  checkpointIntervalMs?: number;
+  onCheckpointFailure?: (message: string) => void;
+}
+
+/**
+ * Opens the store and brings its schema up to date. Throws when the URL is not supported, the
+ * database cannot be opened, or a migration fails (the message names the migration).
+ */
+export async function openStore(
+  url: string = DEFAULT_DATABASE_URL,
+  cwd = process.cwd(),
+  options: StoreOptions = {},
+): Promise<Store> {
   const target = describeDatabaseUrl(url, cwd);
   let db: Kysely<Database>;
   let sqlite: SQLite.Database | undefined;
@@ -95,7 +126,31 @@ export async function openStore(url: string = DEFAULT_DATABASE_URL, cwd = proces
       `database migration ${failed ?? ""} failed: ${error instanceof Error ? error.message : String(error)}`,
     );
   }
-  return { db, dialect: target.dialect, close: () => db.destroy() };
+  let checkpointer: WalCheckpointer | undefined;
+  if (
+    sqlite &&
+    target.dialect === "sqlite" &&
+    target.path !== ":memory:" &&
+    options.checkpoint === "background"
+  ) {
+    const connection = sqlite;
+    connection.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
+    checkpointer = startWalCheckpointer(target.path, {
+      ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
+      onFailure(message) {
+        if (connection.open) connection.pragma("wal_autocheckpoint = 1000");
+        options.onCheckpointFailure?.(message);
+      },
+    });
+  }
+  return {
+    db,
+    dialect: target.dialect,
+    close: async () => {
+      await checkpointer?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 let sqliteMigrations: Promise<unknown> = Promise.resolve();
