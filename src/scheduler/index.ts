@@ -34,16 +34,8 @@ export {
   escalationRetryDelayMs,
   ISSUE_BUSY_RETRY_MS,
 } from "./escalate-timer.js";
+export * from "./limits.js";
 export { COMMENT_HEARTBEAT_MS, COMMENT_LEASE_MS, postQueuedComment } from "./post-comment.js";
-
-export {
-  COMMENT_SLOTS,
-  COMMENT_SLOTS_PER_INSTALLATION,
-  SCHEDULER_CLAIM_BATCH,
-  SCHEDULER_SLOTS,
-  SCHEDULER_SLOTS_PER_INSTALLATION,
-  TIMER_LEASE_MS,
-};
 
 /**
  * The scheduler's two loops over the store: `timers` claims due timers and escalates each

@@ -1,8 +1,10 @@
 import {
+  type CompiledQuery,
   type Expression,
   type ExpressionBuilder,
   type Insertable,
   type Selectable,
+  type SelectQueryBuilder,
   sql,
   type Transaction,
   type Updateable,
@@ -10,6 +12,7 @@ import {
 import type { ClockKind, ResponseTarget } from "../domain/policy.js";
 import { METRICS, type Metric, type Pause, type Timer } from "../domain/timers/timer.js";
 import { type QueuedCommentInsert, queueComments } from "./comment-queue-store.js";
+import { compiledOnce } from "./compiled-query.js";
 import type { Store } from "./db.js";
 import type { IssueKey } from "./intake-store.js";
 import type { Database, SlaState, TimersTable, TrackedIssuesTable } from "./schema.js";
@@ -550,39 +553,62 @@ export interface ClaimedTimer {
 export async function claimDueTimers(store: Store, options: TimerClaimOptions): Promise<ClaimedTimer[]> {
   const { now, owner, leaseMs, limit, perInstallation } = options;
   if (limit <= 0 || (perInstallation && perInstallation.max <= 0)) return [];
-  const free = leaseFree(now);
+  const until = now + leaseMs;
   const keyColumns = sql.join(KEY.map((c) => sql.ref(c)));
-  const chosen = perInstallation ? await fairCandidates(store, options, perInstallation) : undefined;
-  if (chosen?.length === 0) return [];
-  let candidates = chosen
-    ? store.db
-        .selectFrom("timers")
-        .select(KEY)
-        .where(sql<boolean>`(${keyColumns}) in ${chosenKeys(store, chosen)}`)
-        .where("next_due_at", "<=", now)
-        .where(free)
-    : dueStream(store, now, { limit }).clearSelect().select(KEY);
-  // Rows another claimer is taking right now are skipped rather than waited for; the outer
-  // re-check of the lease covers a claim committed between our snapshot and our lock.
-  if (store.dialect === "postgres") candidates = candidates.forUpdate().skipLocked();
-  const rows = await store.db
-    .updateTable("timers")
-    .set({ lease_owner: owner, lease_until: now + leaseMs })
-    .where(sql<boolean>`(${keyColumns}) in ${candidates}`)
-    .where("next_due_at", "<=", now)
-    .where(free)
-    .returning([
-      "repo",
-      "number",
-      "metric",
-      "cycle",
-      "installation_id",
-      "rank",
-      "next_due_at",
-      "lease_owner",
-      "lease_until",
-    ])
-    .execute();
+  /** The leasing update of `candidates` (a subquery of keys), re-checking due and lease-free. */
+  const lease = (
+    v: { now: number; owner: string; until: number },
+    candidates: SelectQueryBuilder<Database, "timers", Pick<TimersTable, (typeof KEY)[number]>>,
+  ) =>
+    store.db
+      .updateTable("timers")
+      .set({ lease_owner: v.owner, lease_until: v.until })
+      // Rows another claimer is taking right now are skipped rather than waited for; the outer
+      // re-check of the lease covers a claim committed between our snapshot and our lock.
+      .where(
+        sql<boolean>`(${keyColumns}) in ${store.dialect === "postgres" ? candidates.forUpdate().skipLocked() : candidates}`,
+      )
+      .where("next_due_at", "<=", v.now)
+      .where(leaseFree(v.now))
+      .returning([
+        "repo",
+        "number",
+        "metric",
+        "cycle",
+        "installation_id",
+        "rank",
+        "next_due_at",
+        "lease_owner",
+        "lease_until",
+      ]);
+  let query: CompiledQuery;
+  if (perInstallation) {
+    const chosen = await fairCandidates(store, options, perInstallation);
+    if (chosen.length === 0) return [];
+    const keys = JSON.stringify(chosen.map((r) => [r.repo, r.number, r.metric, r.cycle]));
+    query = compiledOnce(store.db, "claim chosen timers", { now, owner, until, keys }, (v) =>
+      lease(
+        v,
+        store.db
+          .selectFrom("timers")
+          .select(KEY)
+          .where(sql<boolean>`(${keyColumns}) in ${chosenKeys(store, v.keys)}`)
+          .where("next_due_at", "<=", v.now)
+          .where(leaseFree(v.now)),
+      ),
+    );
+  } else {
+    query = compiledOnce(store.db, "claim due timers", { now, owner, until, limit }, (v) =>
+      lease(v, dueStream(store, v.now, { limit: v.limit }).clearSelect().select(KEY)),
+    );
+  }
+  const { rows } =
+    await store.db.executeQuery<
+      Pick<
+        Selectable<TimersTable>,
+        (typeof KEY)[number] | "installation_id" | "rank" | "next_due_at" | "lease_owner" | "lease_until"
+      >
+    >(query);
   return rows
     .map((row): ClaimedTimer => {
       if (!(METRICS as readonly string[]).includes(row.metric)) {
@@ -613,12 +639,12 @@ export async function claimDueTimers(store: Store, options: TimerClaimOptions): 
 }
 
 /**
- * The keys of `rows` as a parenthesized subquery of (repo, number, metric, cycle) rows, from one
- * JSON parameter: key tuples as placeholders would make the statement's text, and so its
- * preparation (on SQLite, for every run), grow with the claim's size.
+ * Timer keys (`keys`: a JSON array of [repo, number, metric, cycle]) as a parenthesized subquery
+ * of (repo, number, metric, cycle) rows, from one JSON parameter: key tuples as placeholders
+ * would make the statement's text, and so its preparation (on SQLite, for every run), grow with
+ * the claim's size.
  */
-function chosenKeys(store: Store, rows: readonly DueRow[]) {
-  const keys = JSON.stringify(rows.map((r) => [r.repo, r.number, r.metric, r.cycle]));
+function chosenKeys(store: Store, keys: string) {
   return store.dialect === "postgres"
     ? sql`(select k.value ->> 0, cast(k.value ->> 1 as integer), k.value ->> 2, cast(k.value ->> 3 as integer) from jsonb_array_elements(cast(${keys} as jsonb)) as k)`
     : sql`(select k.value ->> 0, k.value ->> 1, k.value ->> 2, k.value ->> 3 from json_each(${keys}) as k)`;
@@ -671,6 +697,54 @@ function dueStream(
   return CLAIM_ORDER.reduce((q, column) => q.orderBy(column), query).limit(limit);
 }
 
+/**
+ * `dueStream(store, now, { limit, exclude, after })` read, compiled once per shape (how many
+ * installations are excluded, and whether it reads on after a row: `compiledOnce`).
+ */
+async function readDue(
+  store: Store,
+  now: number,
+  limit: number,
+  exclude: readonly number[],
+  after: DueRow | undefined,
+): Promise<DueRow[]> {
+  const values: Record<string, string | number | null> = { now, limit };
+  exclude.forEach((id, i) => {
+    values[`x${i}`] = id;
+  });
+  if (after) {
+    Object.assign(values, {
+      rank: after.rank,
+      next_due_at: after.next_due_at,
+      repo: after.repo,
+      number: after.number,
+      metric: after.metric,
+      cycle: after.cycle,
+    });
+  }
+  const shape = `due timers, ${exclude.length} excluded${after ? ", after a row" : ""}`;
+  const query = compiledOnce(store.db, shape, values, (v) =>
+    dueStream(store, v.now as number, {
+      limit: v.limit as number,
+      exclude: exclude.map((_, i) => v[`x${i}`] as number),
+      ...(after
+        ? {
+            after: {
+              rank: v.rank as number,
+              next_due_at: v.next_due_at as number,
+              repo: v.repo as string,
+              number: v.number as number,
+              metric: v.metric as string,
+              cycle: v.cycle as number,
+              installation_id: 0,
+            },
+          }
+        : {}),
+    }),
+  );
+  return (await store.db.executeQuery<DueRow>(query)).rows;
+}
+
 /** The claim order: the columns of `timers_claim_idx` before `installation_id`. */
 const CLAIM_ORDER = ["rank", "next_due_at", "repo", "number", "metric", "cycle"] as const;
 
@@ -701,7 +775,7 @@ async function fairCandidates(
   for (;;) {
     // Twice the rows still wanted: an installation reaching its share mid-read rarely costs a read.
     const batch = 2 * (limit - chosen.length);
-    const rows = await dueStream(store, now, { limit: batch, exclude: full, after }).execute();
+    const rows = await readDue(store, now, batch, full, after);
     for (const row of rows) {
       const id = Number(row.installation_id);
       const left = room.get(id) ?? quota.max;

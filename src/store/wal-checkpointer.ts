@@ -62,9 +62,11 @@ export interface WalCheckpointer {
  * commit of the app's connection pays for a checkpoint. SQLite's automatic checkpoint runs inside
  * the commit that takes the log past 1,000 pages (https://www.sqlite.org/wal.html#ckpt): that
  * commit, often the scheduler's claim, waits for every page written since the last one to be
- * copied and synced. The caller sets `wal_autocheckpoint = 0` on its own connection while this
- * runs, and `onFailure` (called once, with the error's message) when the thread could not start
- * or a checkpoint failed, so it can turn its automatic checkpoint back on.
+ * copied and synced. The caller raises `wal_autocheckpoint` on its own connection to a backstop
+ * while this runs (`openStore`), and `onFailure` (called once, with the error's message) when the
+ * thread could not start or a checkpoint failed, so it can set it back to SQLite's 1,000 pages.
+ * `intervalMs`: between two checkpoints (default `WAL_CHECKPOINT_INTERVAL_MS`, 5 s: each one that
+ * copied the whole log makes the app's next commit start the log again, which syncs its header).
  *
  * PASSIVE checkpoints copy the frames no reader still needs and never block a writer
  * (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html); the app's next write then restarts the
