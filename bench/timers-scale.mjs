@@ -19,7 +19,7 @@
 // each makes GitHub requests first. Two more blocks, for comparison: the same claims on the same
 // file with SQLite's automatic checkpoint (the store before the background checkpointer), and the
 // app's store with claims back to back (a writer that never pauses: the checkpointer cannot finish
-// a pass, so the log grows to the 10,000-page backstop, where the app's own commit checkpoints).
+// a pass, so the log grows to the 20,000-page backstop, where the app's own commit checkpoints).
 // The loader runs a full GC every 10,000 issues (its garbage is not the store's), and the RSS is
 // read again after a full GC.
 // Targets: claim p99 <= 5 ms (each claim, and nextTimerClaimAt, which the scheduler calls after

@@ -27,7 +27,7 @@ export const SCHEDULER_SLOTS_PER_INSTALLATION = 8;
  * the next, so this bounds one claim, not the throughput. On SQLite a claim runs on the event
  * loop (better-sqlite3 is synchronous) and its cost grows with the rows it leases (each a row
  * write, and its page in the commit): 16 keep one claim near a millisecond at 400,000 timers
- * (`npm run bench:scale`), where 64 took about 2.5 ms (p50) with webhooks waiting meanwhile.
+ * (`npm run bench:scale`), where 64 took 2–3 ms (p50) with webhooks waiting meanwhile.
  */
 export const SCHEDULER_CLAIM_BATCH = 16;
 

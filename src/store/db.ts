@@ -62,12 +62,12 @@ function withStatementCache(sqlite: SQLite.Database): {
 }
 
 /**
- * With the background checkpointer, the log size (pages) at which the app's own commit checkpoints
- * anyway: a thread that falls behind a long run of writes (it never blocks the writer, so it may
- * never finish while writes keep coming) cannot let the log grow without bound. SQLite's default
- * is 1,000 pages.
+ * With the background checkpointer, the log size (pages, 80 MB) at which the app's own commit
+ * checkpoints anyway: a thread that falls behind a long run of writes (it never blocks the writer,
+ * so it may never finish while writes keep coming) cannot let the log grow without bound. Well
+ * above the thread's own `WAL_CHECKPOINT_PAGES` (8,000). SQLite's default is 1,000 pages.
  */
-const WAL_BACKSTOP_PAGES = 10_000;
+const WAL_BACKSTOP_PAGES = 20_000;
 
 /** How a store is opened (see `openStore`). */
 export interface StoreOptions {
