@@ -194,8 +194,10 @@ if (!credentials) {
       onCheckpointFailure: (message) =>
         log.warn(
           { err: message },
-          "the SQLite checkpoint thread failed: SQLite checkpoints in the app's own commits again",
+          "the SQLite checkpoint thread failed: SQLite checkpoints in the app's own commits until it succeeds again",
         ),
+      onCheckpointRecovered: () =>
+        log.info("the SQLite checkpoint thread succeeds again: the app's commits no longer checkpoint"),
     });
   } catch (error) {
     fail(

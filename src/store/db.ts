@@ -75,13 +75,16 @@ export interface StoreOptions {
    * A SQLite file's write-ahead log checkpoints: `automatic` (SQLite's own, in the commit that
    * takes the log past 1,000 pages; the default, for short-lived commands) or `background` (a
    * worker thread's, `startWalCheckpointer`, so that no commit of the app waits for one: the
-   * server). Back to `automatic` if the thread fails, with `onCheckpointFailure` told why.
+   * server). Back to `automatic` while the thread's checkpoints fail, with `onCheckpointFailure`
+   * told why, and `onCheckpointRecovered` when they succeed again.
    * Nothing for `:memory:` or PostgreSQL.
    */
   checkpoint?: "automatic" | "background";
   /** How often the background thread checkpoints (ms); default `WAL_CHECKPOINT_INTERVAL_MS`. */
   checkpointIntervalMs?: number;
   onCheckpointFailure?: (message: string) => void;
+  /** The background thread's checkpoints succeed again after `onCheckpointFailure`. */
+  onCheckpointRecovered?: () => void;
 }
 
 /**
@@ -140,6 +143,10 @@ export async function openStore(
       onFailure(message) {
         if (connection.open) connection.pragma("wal_autocheckpoint = 1000");
         options.onCheckpointFailure?.(message);
+      },
+      onRecovered() {
+        if (connection.open) connection.pragma(`wal_autocheckpoint = ${WAL_BACKSTOP_PAGES}`);
+        options.onCheckpointRecovered?.();
       },
     });
   }

@@ -26,8 +26,9 @@ const POLL_MS = 100;
  * cannot be read it checkpoints every `intervalMs`. A PASSIVE checkpoint copies what it can and
  * never waits for, or blocks, the app's connection. One last checkpoint when told to stop.
  * CommonJS (an `eval` worker), so that it runs the same from `dist/` and from the TypeScript
- * sources under test. A checkpoint that fails for another reason than a busy database is
- * reported to the app's thread and ends the worker.
+ * sources under test. A checkpoint that fails for another reason than a busy database (a full
+ * disk) is reported to the app's thread, once per run of failures, and so is the next one that
+ * succeeds; the thread keeps trying (after a failure, at its interval).
  */
 const WORKER_SOURCE = `
 const { readSync, openSync, closeSync } = require("node:fs");
@@ -55,6 +56,7 @@ const waiting = () => {
 };
 let timer = null;
 let stopped = false;
+let failing = false;
 let lastCheckpoint = Date.now();
 const end = () => {
   stopped = true;
@@ -62,24 +64,26 @@ const end = () => {
   db.close();
   parentPort.close();
 };
-/** One PASSIVE checkpoint: false when it failed (reported). */
+/** One PASSIVE checkpoint; the first failure of a run of them, and the success after, reported. */
 const checkpoint = () => {
   lastCheckpoint = Date.now();
   try {
     db.pragma("wal_checkpoint(PASSIVE)");
-    return true;
+    if (failing) parentPort.postMessage({ recovered: true });
+    failing = false;
   } catch (error) {
-    if (error && error.code === "SQLITE_BUSY") return true;
-    parentPort.postMessage({ failed: error && error.message ? error.message : String(error) });
-    return false;
+    if (error && error.code === "SQLITE_BUSY") return;
+    if (!failing) parentPort.postMessage({ failed: error && error.message ? error.message : String(error) });
+    failing = true;
   }
 };
 const tick = () => {
   timer = null;
   const pages = waiting();
   const due = Date.now() - lastCheckpoint >= workerData.intervalMs;
-  const run = pages === null ? due : pages >= workerData.pages || (pages > 0 && due);
-  if (run && !checkpoint()) return end();
+  // After a failure only at the interval: a full disk is not retried ten times a second.
+  const wanted = pages === null || failing ? due : pages >= workerData.pages || (pages > 0 && due);
+  if (wanted) checkpoint();
   if (!stopped) timer = setTimeout(tick, workerData.pollMs);
 };
 timer = setTimeout(tick, workerData.pollMs);
@@ -107,14 +111,21 @@ export interface WalCheckpointer {
  * own checkpoints).
  *
  * The caller raises `wal_autocheckpoint` on its own connection to a backstop while this runs
- * (`openStore`), and `onFailure` (called once, with the error's message) tells it when the thread
- * could not start or a checkpoint failed, so it can set it back to SQLite's 1,000 pages.
+ * (`openStore`). `onFailure` (with the error's message) tells it when the thread could not start
+ * or a checkpoint failed, so it can set it back to SQLite's 1,000 pages; `onRecovered` when a
+ * checkpoint succeeded again after failing (never after the thread ended). Each is called once
+ * per change.
  * PASSIVE checkpoints copy the frames no reader still needs and never block a writer
  * (https://www.sqlite.org/c3ref/wal_checkpoint_v2.html).
  */
 export function startWalCheckpointer(
   path: string,
-  options: { pages?: number; intervalMs?: number; onFailure: (message: string) => void },
+  options: {
+    pages?: number;
+    intervalMs?: number;
+    onFailure: (message: string) => void;
+    onRecovered?: () => void;
+  },
 ): WalCheckpointer {
   const driver = createRequire(import.meta.url).resolve("better-sqlite3");
   let failed = false;
@@ -122,6 +133,11 @@ export function startWalCheckpointer(
     if (failed) return;
     failed = true;
     options.onFailure(message);
+  };
+  const recovered = () => {
+    if (!failed) return;
+    failed = false;
+    options.onRecovered?.();
   };
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
@@ -139,8 +155,9 @@ export function startWalCheckpointer(
     worker.once("exit", () => resolve());
   });
   let stopping = false;
-  worker.on("message", (message: { failed?: string }) => {
+  worker.on("message", (message: { failed?: string; recovered?: boolean }) => {
     if (message.failed !== undefined) fail(message.failed);
+    if (message.recovered) recovered();
   });
   worker.on("error", (error) => fail(error.message));
   worker.once("exit", (code) => {
