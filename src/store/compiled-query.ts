@@ -43,8 +43,8 @@ export function compiledOnce<V extends Record<string, unknown>>(
   }
   let template = cache.get(shape);
   if (!template) {
-    template = compileTemplate(values, build);
     if (cache.size >= MAX_TEMPLATES) return build(values).compile();
+    template = compileTemplate(values, build);
     cache.set(shape, template);
   }
   const parameters = template.slots.map((slot) => ("name" in slot ? values[slot.name] : slot.constant));

@@ -708,38 +708,19 @@ async function readDue(
   exclude: readonly number[],
   after: DueRow | undefined,
 ): Promise<DueRow[]> {
-  const values: Record<string, string | number | null> = { now, limit };
-  exclude.forEach((id, i) => {
-    values[`x${i}`] = id;
-  });
-  if (after) {
-    Object.assign(values, {
-      rank: after.rank,
-      next_due_at: after.next_due_at,
-      repo: after.repo,
-      number: after.number,
-      metric: after.metric,
-      cycle: after.cycle,
-    });
-  }
+  const values: Record<string, string | number | null> = {
+    now,
+    limit,
+    ...Object.fromEntries(exclude.map((id, i) => [`x${i}`, id])),
+    ...(after ? Object.fromEntries(CLAIM_ORDER.map((column) => [column, after[column]])) : {}),
+  };
   const shape = `due timers, ${exclude.length} excluded${after ? ", after a row" : ""}`;
   const query = compiledOnce(store.db, shape, values, (v) =>
     dueStream(store, v.now as number, {
       limit: v.limit as number,
       exclude: exclude.map((_, i) => v[`x${i}`] as number),
-      ...(after
-        ? {
-            after: {
-              rank: v.rank as number,
-              next_due_at: v.next_due_at as number,
-              repo: v.repo as string,
-              number: v.number as number,
-              metric: v.metric as string,
-              cycle: v.cycle as number,
-              installation_id: 0,
-            },
-          }
-        : {}),
+      // The cursor's claim-order columns, in the places of `after`'s (installation_id is not read).
+      ...(after ? { after: { ...after, ...Object.fromEntries(CLAIM_ORDER.map((c) => [c, v[c]])) } } : {}),
     }),
   );
   return (await store.db.executeQuery<DueRow>(query)).rows;

@@ -38,7 +38,8 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
 db.pragma("busy_timeout = 0");
 const header = Buffer.alloc(100);
-const u32 = (offset) => (endianness() === "LE" ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
+const littleEndian = endianness() === "LE";
+const u32 = (offset) => (littleEndian ? header.readUInt32LE(offset) : header.readUInt32BE(offset));
 /** Pages in the log not yet copied into the database file, or null when the wal-index cannot be read. */
 const waiting = () => {
   let fd = null;
